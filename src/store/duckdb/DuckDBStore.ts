@@ -1,0 +1,577 @@
+/**
+ * The DuckDB backend of the store: one embedded database file per workspace.
+ *
+ * Bulk writes go through DuckDB's appender with whole data chunks (measured ~4x faster than
+ * value-by-value appends from Node), inside one transaction per batch so that a kill at
+ * any moment leaves either the whole batch and its progress mark, or neither.
+ */
+import {
+  BIGINT,
+  BOOLEAN,
+  DuckDBConnection,
+  DuckDBDataChunk,
+  DuckDBInstance,
+  DuckDBTimestampValue,
+  INTEGER,
+  LIST,
+  TIMESTAMP,
+  VARCHAR,
+  listValue,
+  type DuckDBType,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Account, Post } from '../../model/post.js';
+import type { EvidenceRef, Finding } from '../../findings/finding.js';
+import { SEVERITIES } from '../../findings/finding.js';
+import { VigieError } from '../../util/errors.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../schema.js';
+import type {
+  FindingFilter,
+  IngestBatch,
+  RejectRow,
+  SourceMeta,
+  SourceRow,
+  SourceStatus,
+  Store,
+  WorkspaceCounts,
+} from '../store.js';
+
+const CHUNK = 2048; // DuckDB's vector size: one data chunk holds at most this many rows
+const VLIST = LIST(VARCHAR);
+const EMPTY_LIST = listValue([]);
+
+const POST_TYPES: DuckDBType[] = [
+  VARCHAR, VARCHAR, VARCHAR, TIMESTAMP, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR,
+  VLIST, VLIST, VLIST, VLIST, VLIST, VLIST, VARCHAR, INTEGER, BIGINT,
+]; // prettier-ignore
+
+const ACCOUNT_TYPES: DuckDBType[] = [
+  VARCHAR, VARCHAR, VARCHAR, VARCHAR, TIMESTAMP, BIGINT, BIGINT, BIGINT, VARCHAR,
+  BOOLEAN, BOOLEAN, BOOLEAN, TIMESTAMP, TIMESTAMP, TIMESTAMP,
+]; // prettier-ignore
+
+function ts(ms: number | null): DuckDBTimestampValue | null {
+  return ms === null || !Number.isFinite(ms) ? null : new DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n);
+}
+function big(n: number | null): bigint | null {
+  return n === null || !Number.isFinite(n) ? null : BigInt(Math.trunc(n));
+}
+function list(xs: string[]): DuckDBValue {
+  return xs.length === 0 ? EMPTY_LIST : listValue(xs);
+}
+/** SQL string literal. Used only for values vigie itself produces (paths, ids), never for data. */
+function lit(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+function num(v: unknown): number {
+  return typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : Number(v ?? 0);
+}
+function iso(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) return v.toISOString();
+  const s = String(v);
+  return s.includes('T') ? s : s.replace(' ', 'T') + (s.endsWith('Z') ? '' : 'Z');
+}
+
+/** Canonical content of a row, hashed for evidence references. One expression per table. */
+const CONTENT_HASH_SQL: Record<string, { from: string; key: string; expr: string }> = {
+  posts: {
+    from: 'posts',
+    key: `platform || ':' || post_id`,
+    expr: `sha256(concat_ws(chr(31), platform, post_id, account_id, strftime(created_at, '%Y-%m-%dT%H:%M:%S.%gZ'),
+      coalesce(text, ''), kind, coalesce(ref_post_id, ''), coalesce(ref_account_id, ''),
+      array_to_string(canonical_urls, chr(30)), array_to_string(hashtags, chr(30)), array_to_string(media, chr(30))))`,
+  },
+  accounts: {
+    from: 'accounts',
+    key: `platform || ':' || account_id`,
+    expr: `sha256(concat_ws(chr(31), platform, account_id, coalesce(handle, ''), coalesce(display_name, ''),
+      coalesce(CAST(created_at AS VARCHAR), ''), coalesce(description, '')))`,
+  },
+  sources: { from: 'sources', key: `CAST(source_id AS VARCHAR)`, expr: `sha256` },
+};
+
+export class DuckDBStore implements Store {
+  readonly location: string;
+  private readonly instance: DuckDBInstance;
+  private readonly conn: DuckDBConnection;
+
+  private constructor(location: string, instance: DuckDBInstance, conn: DuckDBConnection) {
+    this.location = location;
+    this.instance = instance;
+    this.conn = conn;
+  }
+
+  /**
+   * Open (creating if needed) a workspace file and bring its schema up to date.
+   * @example const store = await DuckDBStore.open('./vigie.duckdb');
+   */
+  static async open(path: string, options: { readOnly?: boolean } = {}): Promise<DuckDBStore> {
+    const location = path === ':memory:' ? path : resolve(path);
+    if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(location, options.readOnly ? { access_mode: 'READ_ONLY' } : {});
+    } catch (e) {
+      throw new VigieError('ERR_STORE', `cannot open workspace ${location}: ${(e as Error).message}`, { cause: e });
+    }
+    const conn = await instance.connect();
+    const store = new DuckDBStore(location, instance, conn);
+    if (!options.readOnly) await store.migrate();
+    return store;
+  }
+
+  async close(): Promise<void> {
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+
+  private async rows(sql: string): Promise<Record<string, unknown>[]> {
+    const r = await this.conn.runAndReadAll(sql);
+    return r.getRowObjectsJS() as Record<string, unknown>[];
+  }
+
+  private async inTransaction<T>(fn: () => Promise<T>): Promise<T> {
+    await this.conn.run('BEGIN TRANSACTION');
+    try {
+      const out = await fn();
+      await this.conn.run('COMMIT');
+      return out;
+    } catch (e) {
+      await this.conn.run('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async schemaVersion(): Promise<number> {
+    const exists = await this.rows(
+      `SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'schema_version'`,
+    );
+    if (num(exists[0].n) === 0) return 0;
+    const r = await this.rows(`SELECT max(version) AS v FROM schema_version`);
+    return num(r[0].v);
+  }
+
+  private async migrate(): Promise<void> {
+    await this.conn.run(`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER, description VARCHAR, applied_at TIMESTAMP)`);
+    const current = await this.schemaVersion();
+    if (current > SCHEMA_VERSION)
+      throw new VigieError(
+        'ERR_SCHEMA_VERSION',
+        `workspace ${this.location} has schema version ${current}, newer than this vigie (${SCHEMA_VERSION}); upgrade vigie`,
+      );
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue;
+      await this.inTransaction(async () => {
+        for (const stmt of m.sql) await this.conn.run(stmt);
+        await this.conn.run(
+          `INSERT INTO schema_version VALUES (${m.version}, ${lit(m.description)}, now()::TIMESTAMP)`,
+        );
+      });
+    }
+  }
+
+  // ---- sources -------------------------------------------------------------------------
+
+  private toSource(r: Record<string, unknown>): SourceRow {
+    return {
+      sourceId: num(r.source_id),
+      path: String(r.path),
+      size: num(r.size),
+      sha256: String(r.sha256),
+      format: String(r.format),
+      compression: (r.compression as string | null) ?? null,
+      options: r.options ? JSON.parse(String(r.options)) : undefined,
+      ingestedAt: iso(r.ingested_at) ?? '',
+      finishedAt: iso(r.finished_at),
+      status: r.status as SourceStatus,
+      recordsDone: num(r.records_done),
+      accepted: num(r.accepted),
+      rejected: num(r.rejected),
+      duplicates: num(r.duplicates),
+      error: (r.error as string | null) ?? null,
+    };
+  }
+
+  async sourceByHash(sha256: string): Promise<SourceRow | null> {
+    const p = await this.conn.prepare(`SELECT * FROM sources WHERE sha256 = $1`);
+    p.bindVarchar(1, sha256);
+    const r = (await p.runAndReadAll()).getRowObjectsJS();
+    return r.length ? this.toSource(r[0] as Record<string, unknown>) : null;
+  }
+
+  async beginSource(meta: SourceMeta): Promise<SourceRow> {
+    const p = await this.conn.prepare(
+      `INSERT INTO sources (path, size, sha256, format, compression, options, ingested_at, status)
+       VALUES ($1, $2, $3, $4, $5, $6, now()::TIMESTAMP, 'running') RETURNING *`,
+    );
+    p.bindVarchar(1, meta.path);
+    p.bindBigInt(2, BigInt(meta.size));
+    p.bindVarchar(3, meta.sha256);
+    p.bindVarchar(4, meta.format);
+    if (meta.compression) p.bindVarchar(5, meta.compression);
+    else p.bindNull(5);
+    p.bindVarchar(6, JSON.stringify(meta.options ?? {}));
+    const r = (await p.runAndReadAll()).getRowObjectsJS();
+    return this.toSource(r[0] as Record<string, unknown>);
+  }
+
+  async writeBatch(b: IngestBatch): Promise<void> {
+    await this.inTransaction(async () => {
+      if (b.posts.length) await this.appendPosts(b.sourceId, b.posts, b.postRecordNos);
+      if (b.accounts.length) await this.upsertAccounts(b.accounts);
+      if (b.rejects.length) await this.appendRejects(b.sourceId, b.rejects);
+      await this.conn.run(
+        `UPDATE sources SET records_done = ${b.recordsDone},
+           accepted = accepted + ${b.posts.length}, rejected = rejected + ${b.rejects.length}
+         WHERE source_id = ${b.sourceId}`,
+      );
+    });
+  }
+
+  private async appendPosts(sourceId: number, posts: Post[], recNos: number[]): Promise<void> {
+    const app = await this.conn.createAppender('posts');
+    try {
+      for (let off = 0; off < posts.length; off += CHUNK) {
+        const n = Math.min(CHUNK, posts.length - off);
+        const cols: DuckDBValue[][] = POST_TYPES.map(() => new Array(n));
+        for (let i = 0; i < n; i++) {
+          const p = posts[off + i];
+          cols[0][i] = p.platform;
+          cols[1][i] = p.postId;
+          cols[2][i] = p.accountId;
+          cols[3][i] = ts(p.time);
+          cols[4][i] = p.text;
+          cols[5][i] = p.lang;
+          cols[6][i] = p.kind;
+          cols[7][i] = p.refPostId;
+          cols[8][i] = p.refAccountId;
+          cols[9][i] = list(p.urls);
+          cols[10][i] = list(p.canonicalUrls);
+          cols[11][i] = list(p.domains);
+          cols[12][i] = list(p.hashtags);
+          cols[13][i] = list(p.mentions);
+          cols[14][i] = list(p.media);
+          cols[15][i] = p.client;
+          cols[16][i] = sourceId;
+          cols[17][i] = BigInt(recNos[off + i]);
+        }
+        const chunk = DuckDBDataChunk.create(POST_TYPES, n);
+        chunk.setColumns(cols);
+        app.appendDataChunk(chunk);
+      }
+      app.flushSync();
+    } finally {
+      app.closeSync();
+    }
+  }
+
+  /**
+   * Accounts are upserted: identity fields from the newest snapshot, first/last seen widened.
+   * The caller passes each key at most once per batch (DuckDB refuses a key twice in one upsert).
+   */
+  private async upsertAccounts(accounts: Account[]): Promise<void> {
+    await this.conn.run(`CREATE TEMP TABLE IF NOT EXISTS accounts_stage AS SELECT * FROM accounts LIMIT 0`);
+    await this.conn.run(`DELETE FROM accounts_stage`);
+    const app = await this.conn.createAppender('accounts_stage', 'main', 'temp');
+    try {
+      for (let off = 0; off < accounts.length; off += CHUNK) {
+        const n = Math.min(CHUNK, accounts.length - off);
+        const cols: DuckDBValue[][] = ACCOUNT_TYPES.map(() => new Array(n));
+        for (let i = 0; i < n; i++) {
+          const a = accounts[off + i] as Account & { firstSeen?: number | null; lastSeen?: number | null };
+          cols[0][i] = a.platform;
+          cols[1][i] = a.accountId;
+          cols[2][i] = a.handle;
+          cols[3][i] = a.displayName;
+          cols[4][i] = ts(a.createdAt);
+          cols[5][i] = big(a.followers);
+          cols[6][i] = big(a.following);
+          cols[7][i] = big(a.postsCount);
+          cols[8][i] = a.description;
+          cols[9][i] = a.verified;
+          cols[10][i] = a.defaultProfile;
+          cols[11][i] = a.defaultAvatar;
+          cols[12][i] = ts(a.observedAt);
+          cols[13][i] = ts(a.firstSeen ?? a.observedAt);
+          cols[14][i] = ts(a.lastSeen ?? a.observedAt);
+        }
+        const chunk = DuckDBDataChunk.create(ACCOUNT_TYPES, n);
+        chunk.setColumns(cols);
+        app.appendDataChunk(chunk);
+      }
+      app.flushSync();
+    } finally {
+      app.closeSync();
+    }
+    // Profile fields: keep the newest non-null snapshot.
+    const newer = `(excluded.snapshot_at IS NOT NULL AND (accounts.snapshot_at IS NULL OR excluded.snapshot_at >= accounts.snapshot_at))`;
+    const pick = (c: string) =>
+      `${c} = CASE WHEN ${newer} THEN coalesce(excluded.${c}, accounts.${c}) ELSE coalesce(accounts.${c}, excluded.${c}) END`;
+    const cols = [
+      'handle', 'display_name', 'created_at', 'followers', 'following', 'posts_count', 'description',
+      'verified', 'default_profile', 'default_avatar',
+    ]; // prettier-ignore
+    await this.conn.run(
+      `INSERT INTO accounts SELECT * FROM accounts_stage
+       ON CONFLICT (platform, account_id) DO UPDATE SET
+         ${cols.map(pick).join(',\n         ')},
+         snapshot_at = greatest(accounts.snapshot_at, excluded.snapshot_at),
+         first_seen = least(accounts.first_seen, excluded.first_seen),
+         last_seen = greatest(accounts.last_seen, excluded.last_seen)`,
+    );
+  }
+
+  private async appendRejects(sourceId: number, rejects: RejectRow[]): Promise<void> {
+    const app = await this.conn.createAppender('rejects');
+    try {
+      for (const r of rejects) {
+        app.appendInteger(sourceId);
+        app.appendBigInt(BigInt(r.recordNo));
+        if (r.line === null) app.appendNull();
+        else app.appendBigInt(BigInt(r.line));
+        if (r.offset === null || r.offset < 0) app.appendNull();
+        else app.appendBigInt(BigInt(r.offset));
+        app.appendVarchar(r.reason);
+        app.appendVarchar(r.excerpt);
+        app.endRow();
+      }
+      app.flushSync();
+    } finally {
+      app.closeSync();
+    }
+  }
+
+  async finishSource(sourceId: number, status: SourceStatus, error: string | null = null): Promise<SourceRow> {
+    await this.inTransaction(async () => {
+      let removed = 0;
+      if (status === 'done') {
+        // Rows of one post spread over several records of this file (one row per post and
+        // object, as in CooRTweet's german_elections): merge their objects into the first row.
+        const dup = await this.rows(
+          `SELECT count(*) AS n FROM (SELECT 1 FROM posts WHERE source_id = ${sourceId}
+             GROUP BY platform, post_id HAVING count(*) > 1)`,
+        );
+        if (num(dup[0].n) > 0) {
+          await this.conn.run(`CREATE OR REPLACE TEMP TABLE post_merge AS
+            SELECT platform, post_id, min(record_no) AS keep, count(*) AS n,
+              list_distinct(flatten(list(urls ORDER BY record_no))) AS urls,
+              list_distinct(flatten(list(canonical_urls ORDER BY record_no))) AS canonical_urls,
+              list_distinct(flatten(list(domains ORDER BY record_no))) AS domains,
+              list_distinct(flatten(list(hashtags ORDER BY record_no))) AS hashtags,
+              list_distinct(flatten(list(mentions ORDER BY record_no))) AS mentions,
+              list_distinct(flatten(list(media ORDER BY record_no))) AS media
+            FROM posts WHERE source_id = ${sourceId}
+            GROUP BY platform, post_id HAVING count(*) > 1`);
+          const before = await this.rows(`SELECT count(*) AS n FROM posts WHERE source_id = ${sourceId}`);
+          await this.conn.run(`DELETE FROM posts USING post_merge m
+            WHERE posts.source_id = ${sourceId} AND posts.platform = m.platform AND posts.post_id = m.post_id
+              AND posts.record_no <> m.keep`);
+          await this.conn.run(`UPDATE posts SET urls = m.urls, canonical_urls = m.canonical_urls, domains = m.domains,
+              hashtags = m.hashtags, mentions = m.mentions, media = m.media
+            FROM post_merge m
+            WHERE posts.source_id = ${sourceId} AND posts.platform = m.platform AND posts.post_id = m.post_id`);
+          const after = await this.rows(`SELECT count(*) AS n FROM posts WHERE source_id = ${sourceId}`);
+          removed += num(before[0].n) - num(after[0].n);
+          await this.conn.run(`DROP TABLE post_merge`);
+        }
+        // The same post already ingested from another file: keep the earlier copy.
+        const cross = await this.rows(`SELECT count(*) AS n FROM posts p WHERE p.source_id = ${sourceId}
+            AND EXISTS (SELECT 1 FROM posts q WHERE q.source_id <> ${sourceId}
+                        AND q.platform = p.platform AND q.post_id = p.post_id)`);
+        if (num(cross[0].n) > 0) {
+          await this.conn.run(`DELETE FROM posts WHERE source_id = ${sourceId} AND (platform, post_id) IN
+              (SELECT platform, post_id FROM posts WHERE source_id <> ${sourceId})`);
+          removed += num(cross[0].n);
+        }
+      }
+      const errSql = error === null ? 'NULL' : lit(error);
+      await this.conn.run(`UPDATE sources SET status = ${lit(status)}, error = ${errSql},
+          finished_at = now()::TIMESTAMP, duplicates = duplicates + ${removed}
+        WHERE source_id = ${sourceId}`);
+    });
+    const r = await this.rows(`SELECT * FROM sources WHERE source_id = ${sourceId}`);
+    return this.toSource(r[0]);
+  }
+
+  async discardSource(sourceId: number): Promise<void> {
+    const id = Math.trunc(sourceId);
+    await this.inTransaction(async () => {
+      await this.conn.run(`DELETE FROM posts WHERE source_id = ${id}`);
+      await this.conn.run(`DELETE FROM rejects WHERE source_id = ${id}`);
+      await this.conn.run(`DELETE FROM sources WHERE source_id = ${id}`);
+    });
+  }
+
+  async listSources(): Promise<SourceRow[]> {
+    return (await this.rows(`SELECT * FROM sources ORDER BY source_id`)).map((r) => this.toSource(r));
+  }
+
+  async listRejects(sourceId?: number, limit = 100): Promise<(RejectRow & { sourceId: number; path: string })[]> {
+    const where = sourceId === undefined ? '' : `WHERE r.source_id = ${Number(sourceId)}`;
+    const rows = await this.rows(`SELECT r.*, s.path FROM rejects r JOIN sources s USING (source_id) ${where}
+      ORDER BY r.source_id, r.record_no LIMIT ${Math.max(0, Math.trunc(limit))}`);
+    return rows.map((r) => ({
+      sourceId: num(r.source_id),
+      path: String(r.path),
+      recordNo: num(r.record_no),
+      line: r.line === null ? null : num(r.line),
+      offset: r.byte_offset === null ? null : num(r.byte_offset),
+      reason: String(r.reason),
+      excerpt: String(r.excerpt ?? ''),
+    }));
+  }
+
+  async counts(): Promise<WorkspaceCounts> {
+    const [c] = await this.rows(`SELECT
+      (SELECT count(*) FROM posts) AS posts, (SELECT count(*) FROM accounts) AS accounts,
+      (SELECT count(*) FROM sources) AS sources, (SELECT count(*) FROM rejects) AS rejects,
+      (SELECT count(*) FROM findings) AS findings,
+      (SELECT min(created_at) FROM posts) AS first_post, (SELECT max(created_at) FROM posts) AS last_post`);
+    const plat = await this.rows(`SELECT platform, count(*) AS n FROM posts GROUP BY 1 ORDER BY 2 DESC, 1`);
+    return {
+      posts: num(c.posts),
+      accounts: num(c.accounts),
+      sources: num(c.sources),
+      rejects: num(c.rejects),
+      findings: num(c.findings),
+      platforms: plat.map((p) => ({ platform: String(p.platform), posts: num(p.n) })),
+      firstPost: iso(c.first_post),
+      lastPost: iso(c.last_post),
+    };
+  }
+
+  // ---- findings ------------------------------------------------------------------------
+
+  async saveFindings(findings: Finding[], runId: string): Promise<void> {
+    if (findings.length === 0) return;
+    await this.inTransaction(async () => {
+      const ids = findings.map((f) => lit(f.id)).join(',');
+      await this.conn.run(`DELETE FROM finding_evidence WHERE finding_id IN (${ids})`);
+      await this.conn.run(`DELETE FROM findings WHERE finding_id IN (${ids})`);
+      const fApp = await this.conn.createAppender('findings');
+      const eApp = await this.conn.createAppender('finding_evidence');
+      try {
+        for (const f of findings) {
+          fApp.appendVarchar(f.id);
+          fApp.appendVarchar(runId);
+          fApp.appendVarchar(f.kind);
+          fApp.appendVarchar(f.channel);
+          fApp.appendVarchar(f.title);
+          fApp.appendVarchar(f.summary);
+          fApp.appendVarchar(f.severity);
+          fApp.appendDouble(f.confidence);
+          fApp.appendVarchar(f.confidenceMethod);
+          fApp.appendVarchar(f.detector.name);
+          fApp.appendVarchar(f.detector.version);
+          fApp.appendVarchar(JSON.stringify(f.detector.parameters));
+          fApp.appendList(listValue(f.techniques), VLIST);
+          fApp.appendList(listValue(f.caveats), VLIST);
+          fApp.appendVarchar(JSON.stringify(f.details ?? {}));
+          fApp.appendTimestamp(ts(Date.parse(f.createdAt)) ?? new DuckDBTimestampValue(0n));
+          fApp.endRow();
+          f.evidence.forEach((e, i) => {
+            eApp.appendVarchar(f.id);
+            eApp.appendInteger(i);
+            eApp.appendVarchar(e.table);
+            eApp.appendVarchar(e.key);
+            if (e.contentHash) eApp.appendVarchar(e.contentHash);
+            else eApp.appendNull();
+            if (e.role) eApp.appendVarchar(e.role);
+            else eApp.appendNull();
+            if (e.note) eApp.appendVarchar(e.note);
+            else eApp.appendNull();
+            eApp.endRow();
+          });
+        }
+        fApp.flushSync();
+        eApp.flushSync();
+      } finally {
+        fApp.closeSync();
+        eApp.closeSync();
+      }
+      // Fill content hashes of evidence rows from the rows themselves, in the engine.
+      for (const [table, h] of Object.entries(CONTENT_HASH_SQL)) {
+        await this.conn.run(`UPDATE finding_evidence e SET content_hash = t.h
+          FROM (SELECT ${h.key} AS k, ${h.expr} AS h FROM ${h.from}) t
+          WHERE e.tbl = ${lit(table)} AND e.content_hash IS NULL AND e.key = t.k
+            AND e.finding_id IN (${ids})`);
+      }
+    });
+  }
+
+  async clearFindings(detector: string): Promise<void> {
+    await this.inTransaction(async () => {
+      await this.conn.run(`DELETE FROM finding_evidence WHERE finding_id IN
+        (SELECT finding_id FROM findings WHERE detector = ${lit(detector)})`);
+      await this.conn.run(`DELETE FROM findings WHERE detector = ${lit(detector)}`);
+    });
+  }
+
+  async listFindings(filter: FindingFilter = {}): Promise<Finding[]> {
+    const where: string[] = [];
+    if (filter.channel) where.push(`channel = ${lit(filter.channel)}`);
+    if (filter.kind) where.push(`kind = ${lit(filter.kind)}`);
+    if (filter.minSeverity) {
+      const idx = SEVERITIES.indexOf(filter.minSeverity as (typeof SEVERITIES)[number]);
+      if (idx < 0) throw new VigieError('ERR_USAGE', `unknown severity ${filter.minSeverity} (${SEVERITIES.join(', ')})`);
+      where.push(`severity IN (${SEVERITIES.slice(idx).map(lit).join(',')})`);
+    }
+    const sevOrder = `CASE severity ${SEVERITIES.map((s, i) => `WHEN ${lit(s)} THEN ${i}`).join(' ')} END`;
+    const limit = filter.limit ? `LIMIT ${Math.trunc(filter.limit)}` : '';
+    const rows = await this.rows(`SELECT * FROM findings ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+      ORDER BY ${sevOrder} DESC, confidence DESC, finding_id ${limit}`);
+    if (rows.length === 0) return [];
+    const ev = await this.rows(`SELECT * FROM finding_evidence WHERE finding_id IN
+      (${rows.map((r) => lit(String(r.finding_id))).join(',')}) ORDER BY finding_id, ord`);
+    const byId = new Map<string, EvidenceRef[]>();
+    for (const e of ev) {
+      const id = String(e.finding_id);
+      if (!byId.has(id)) byId.set(id, []);
+      byId.get(id)!.push({
+        table: String(e.tbl),
+        key: String(e.key),
+        contentHash: (e.content_hash as string | null) ?? null,
+        ...(e.role ? { role: String(e.role) } : {}),
+        ...(e.note ? { note: String(e.note) } : {}),
+      });
+    }
+    return rows.map((r) => ({
+      id: String(r.finding_id),
+      kind: String(r.kind),
+      channel: r.channel as Finding['channel'],
+      title: String(r.title),
+      summary: String(r.summary),
+      severity: r.severity as Finding['severity'],
+      confidence: num(r.confidence),
+      confidenceMethod: String(r.confidence_method),
+      detector: {
+        name: String(r.detector),
+        version: String(r.detector_version),
+        parameters: JSON.parse(String(r.parameters ?? '{}')),
+      },
+      evidence: byId.get(String(r.finding_id)) ?? [],
+      techniques: (r.techniques as string[]) ?? [],
+      caveats: (r.caveats as string[]) ?? [],
+      details: JSON.parse(String(r.details ?? '{}')),
+      createdAt: iso(r.created_at) ?? '',
+    }));
+  }
+
+  async beginRun(runId: string, command: string, parameters: Record<string, unknown>, version: string): Promise<void> {
+    const p = await this.conn.prepare(
+      `INSERT INTO runs VALUES ($1, $2, $3, $4, now()::TIMESTAMP, NULL) ON CONFLICT DO NOTHING`,
+    );
+    p.bindVarchar(1, runId);
+    p.bindVarchar(2, command);
+    p.bindVarchar(3, JSON.stringify(parameters));
+    p.bindVarchar(4, version);
+    await p.run();
+  }
+
+  async finishRun(runId: string): Promise<void> {
+    await this.conn.run(`UPDATE runs SET finished_at = now()::TIMESTAMP WHERE run_id = ${lit(runId)}`);
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * Opening a workspace. `--db PATH` (default `./vigie.duckdb`) selects a DuckDB file; later
+ * backends plug in here, behind the same `Store` contract.
+ */
+import { DuckDBStore } from './duckdb/DuckDBStore.js';
+import type { Store } from './store.js';
+
+export const DEFAULT_DB = 'vigie.duckdb';
+
+export async function openStore(location: string = DEFAULT_DB, options: { readOnly?: boolean } = {}): Promise<Store> {
+  return DuckDBStore.open(location, options);
+}
+
+export type { Store } from './store.js';

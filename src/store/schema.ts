@@ -1,0 +1,122 @@
+/**
+ * The workspace schema, as numbered migrations. A workspace records its version in
+ * `schema_version`; opening an older workspace applies the missing migrations in order,
+ * opening a newer one is refused (ERR_SCHEMA_VERSION) rather than risk corrupting it.
+ *
+ * SQL lives here and in `src/store/duckdb/` only.
+ */
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string[];
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    description: 'sources, posts, accounts, rejects, findings, evidence, runs',
+    sql: [
+      `CREATE SEQUENCE IF NOT EXISTS source_id_seq START 1`,
+      `CREATE TABLE sources (
+        source_id INTEGER PRIMARY KEY DEFAULT nextval('source_id_seq'),
+        path VARCHAR NOT NULL,
+        size BIGINT NOT NULL,
+        sha256 VARCHAR NOT NULL UNIQUE,
+        format VARCHAR NOT NULL,
+        compression VARCHAR,
+        options JSON,
+        ingested_at TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP,
+        status VARCHAR NOT NULL,          -- running | done | failed
+        records_done BIGINT NOT NULL DEFAULT 0,
+        accepted BIGINT NOT NULL DEFAULT 0,
+        rejected BIGINT NOT NULL DEFAULT 0,
+        duplicates BIGINT NOT NULL DEFAULT 0,
+        error VARCHAR
+      )`,
+      `CREATE TABLE posts (
+        platform VARCHAR NOT NULL,
+        post_id VARCHAR NOT NULL,
+        account_id VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        text VARCHAR,
+        lang VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        ref_post_id VARCHAR,
+        ref_account_id VARCHAR,
+        urls VARCHAR[],
+        canonical_urls VARCHAR[],
+        domains VARCHAR[],
+        hashtags VARCHAR[],
+        mentions VARCHAR[],
+        media VARCHAR[],
+        client VARCHAR,
+        source_id INTEGER NOT NULL,
+        record_no BIGINT NOT NULL
+      )`,
+      `CREATE TABLE accounts (
+        platform VARCHAR NOT NULL,
+        account_id VARCHAR NOT NULL,
+        handle VARCHAR,
+        display_name VARCHAR,
+        created_at TIMESTAMP,
+        followers BIGINT,
+        following BIGINT,
+        posts_count BIGINT,
+        description VARCHAR,
+        verified BOOLEAN,
+        default_profile BOOLEAN,
+        default_avatar BOOLEAN,
+        snapshot_at TIMESTAMP,
+        first_seen TIMESTAMP,
+        last_seen TIMESTAMP,
+        PRIMARY KEY (platform, account_id)
+      )`,
+      `CREATE TABLE rejects (
+        source_id INTEGER NOT NULL,
+        record_no BIGINT NOT NULL,
+        line BIGINT,
+        byte_offset BIGINT,
+        reason VARCHAR NOT NULL,
+        excerpt VARCHAR
+      )`,
+      `CREATE TABLE runs (
+        run_id VARCHAR PRIMARY KEY,
+        command VARCHAR NOT NULL,
+        parameters JSON,
+        vigie_version VARCHAR NOT NULL,
+        started_at TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP
+      )`,
+      `CREATE TABLE findings (
+        finding_id VARCHAR PRIMARY KEY,
+        run_id VARCHAR,
+        kind VARCHAR NOT NULL,
+        channel VARCHAR NOT NULL,
+        title VARCHAR NOT NULL,
+        summary VARCHAR NOT NULL,
+        severity VARCHAR NOT NULL,
+        confidence DOUBLE NOT NULL,
+        confidence_method VARCHAR NOT NULL,
+        detector VARCHAR NOT NULL,
+        detector_version VARCHAR NOT NULL,
+        parameters JSON,
+        techniques VARCHAR[],
+        caveats VARCHAR[],
+        details JSON,
+        created_at TIMESTAMP NOT NULL
+      )`,
+      `CREATE TABLE finding_evidence (
+        finding_id VARCHAR NOT NULL,
+        ord INTEGER NOT NULL,
+        tbl VARCHAR NOT NULL,
+        key VARCHAR NOT NULL,
+        content_hash VARCHAR,
+        role VARCHAR,
+        note VARCHAR
+      )`,
+    ],
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
