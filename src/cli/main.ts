@@ -3,41 +3,19 @@
  * file and position where there is one) and set a non-zero exit code.
  */
 import { Command, Option, CommanderError } from 'commander';
-import { openStore, DEFAULT_DB } from '../store/index.js';
-import type { Store } from '../store/store.js';
+import { DEFAULT_DB } from '../store/index.js';
+import { collect, intArg, withStore } from './context.js';
 import { READERS } from '../readers/index.js';
 import { ROLES } from '../readers/generic-csv/index.js';
 import { DETECTORS } from '../detectors/index.js';
 import { runDetectors, type DetectorRun } from '../detectors/run.js';
 import { SEVERITIES, type Finding } from '../findings/finding.js';
-import { isVigieError, VigieError } from '../util/errors.js';
+import { isVigieError } from '../util/errors.js';
 import { VIGIE_VERSION } from '../version.js';
 import { printIngest, runIngest, type IngestCliOptions } from './commands/ingest.js';
 import { runDemo } from './commands/demo.js';
+import { COMMAND_MODULES } from './commands/index.js';
 import { safeText, table, toCsv, toJson } from './output.js';
-
-function dbOf(cmd: Command): string {
-  return (cmd.optsWithGlobals().db as string | undefined) ?? process.env.VIGIE_DB ?? DEFAULT_DB;
-}
-
-async function withStore<T>(cmd: Command, fn: (s: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(dbOf(cmd));
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
-
-function intArg(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new VigieError('ERR_USAGE', `expected a non-negative integer, got "${v}"`);
-  return n;
-}
-
-function collect(v: string, prev: string[]): string[] {
-  return [...prev, v];
-}
 
 function addIngestOptions(c: Command): Command {
   return c
@@ -232,6 +210,7 @@ export function buildProgram(): Command {
       await runDemo({ ...o, db: cmd.optsWithGlobals().db as string | undefined });
     });
 
+  for (const register of COMMAND_MODULES) register(program);
   return program;
 }
 
