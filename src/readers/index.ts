@@ -6,8 +6,23 @@ import type { Reader } from './types.js';
 import type { InputFile } from '../ingest/input.js';
 import { VigieError } from '../util/errors.js';
 import { genericCsvReader } from './generic-csv/index.js';
+import { telegramReader } from './telegram/index.js';
+import { blueskyJetstreamReader } from './bluesky/index.js';
+import { mastodonReader } from './mastodon/index.js';
+import { twibot20Reader, twitterV1Reader } from './twitter-v1/index.js';
+import { twitterV2Reader } from './twitter-v2/index.js';
+import { xIoArchiveReader } from './x-io-archive/index.js';
 
-export const READERS: Reader[] = [genericCsvReader];
+export const READERS: Reader[] = [
+  genericCsvReader,
+  telegramReader,
+  blueskyJetstreamReader,
+  mastodonReader,
+  twitterV1Reader,
+  twibot20Reader,
+  twitterV2Reader,
+  xIoArchiveReader,
+];
 
 export function readerFor(format: string): Reader {
   const r = READERS.find((x) => x.format === format);
