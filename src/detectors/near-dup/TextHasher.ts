@@ -1,0 +1,191 @@
+/**
+ * The per-text half of near-duplicate matching, which needs no shared state: normalise a
+ * text, hash its character 5-grams, take its one-permutation MinHash signature, densify it
+ * and cut it into LSH band keys, plus a 64-bit key of the whole normalised text for exact
+ * copies. It keeps no state between texts, so it could run in worker threads (see README.md).
+ *
+ * @see P. Li, A. Owen, C.-H. Zhang, "One permutation hashing" (NeurIPS 2012).
+ * @see A. Shrivastava, "Optimal densification for fast and accurate minwise hashing" (ICML 2017).
+ * @see M. Pătraşcu, M. Thorup, "The power of simple tabulation hashing" (J. ACM 2012).
+ */
+import { fmix32 as fmix32Export, mulberry32 } from './hash.js';
+import { normaliseInto } from './normalise.js';
+
+// A local binding: calls through an imported binding can go through a getter in some module
+// loaders (CommonJS interop), which stops V8 from inlining the hot hash rounds.
+const fmix32 = fmix32Export;
+
+/**
+ * Shingle length in normalised UTF-16 code units. Fixed, so that the hashing loop keeps the
+ * window in registers (see README.md for why 5).
+ */
+export const SHINGLE = 5;
+/** Marks an empty one-permutation bin; bin values are 31-bit, so every real value is below it. */
+const EMPTY = 0x7fffffff;
+/** Probes of the densification sequence kept in a table; further ones are computed. */
+const PROBES = 32;
+
+/** What the hasher needs of the index options. */
+export interface HasherOptions {
+  bands: number;
+  rows: number;
+  minChars: number;
+  maxChars: number;
+  foldHomoglyphs: boolean;
+  seed: number;
+}
+
+/**
+ * Hashes one text at a time into reusable buffers. After {@link TextHasher.hash} returns
+ * true: `shingles[0 .. count)`, `hi`/`lo`; after {@link TextHasher.bandKeys}: `keys`.
+ *
+ * @example
+ * const h = new TextHasher(NEAR_DUP_DEFAULTS);
+ * if (h.hash('some post text, long enough')) { h.bandKeys(); use(h.keys, h.shingles, h.count); }
+ */
+export class TextHasher {
+  readonly bins: number;
+  /** Normalised length of the last text (-1 for null). */
+  length = 0;
+  /** The last text was cut at `maxChars` (or its raw form at 8 x `maxChars`). */
+  truncated = false;
+  /** Shingle hashes of the last text, in text order (repeats included), and how many. */
+  readonly shingles: Int32Array;
+  count = 0;
+  /** 64-bit key of the normalised text: equal texts, equal keys. */
+  hi = 0;
+  lo = 0;
+  /** LSH band keys of the last text. */
+  readonly keys: Int32Array;
+
+  private readonly norm: Uint16Array;
+  /** Simple tabulation hashing: one random table per shingle position. */
+  private readonly t0: Int32Array;
+  private readonly t1: Int32Array;
+  private readonly t2: Int32Array;
+  private readonly t3: Int32Array;
+  private readonly t4: Int32Array;
+  private readonly sig: Int32Array;
+  /** Random odd multipliers of the band keys, one per signature value. */
+  private readonly mult: Int32Array;
+  private readonly probes: Int32Array;
+
+  constructor(readonly options: Readonly<HasherOptions>) {
+    const o = options;
+    this.bins = o.bands * o.rows;
+    // Room for multi-unit folds (ligatures...) past maxChars without a bounds check per unit.
+    this.norm = new Uint16Array(o.maxChars + 8);
+    this.shingles = new Int32Array(o.maxChars + 8);
+    this.keys = new Int32Array(o.bands);
+    const rnd = mulberry32(o.seed);
+    const table = () => {
+      const t = new Int32Array(0x10000);
+      for (let c = 0; c < t.length; c++) t[c] = (rnd() * 4294967296) | 0;
+      return t;
+    };
+    [this.t0, this.t1, this.t2, this.t3, this.t4] = [table(), table(), table(), table(), table()];
+    this.sig = new Int32Array(this.bins);
+    this.mult = new Int32Array(this.bins);
+    for (let i = 0; i < this.bins; i++) this.mult[i] = (rnd() * 4294967296) | 0 | 1;
+    this.probes = new Int32Array(this.bins * PROBES);
+    for (let i = 0; i < this.probes.length; i++) this.probes[i] = Math.floor(rnd() * this.bins);
+  }
+
+  /**
+   * Normalise and shingle one text. Returns false when it is not matched (null, or shorter
+   * than `minChars` once normalised).
+   */
+  hash(text: string | null): boolean {
+    const o = this.options;
+    if (text === null) {
+      this.length = -1;
+      this.truncated = false;
+      return false;
+    }
+    const n = normaliseInto(text, this.norm, o);
+    this.length = n;
+    this.truncated = n >= o.maxChars || text.length > o.maxChars * 8;
+    if (n < o.minChars) return false;
+    this.shingle(n);
+    return true;
+  }
+
+  /**
+   * Hash the shingles of `norm[0..n)`, its one-permutation signature and the exact-copy key.
+   * Every step is independent of the previous shingle's, so the loop runs at the CPU's
+   * throughput rather than at a hash chain's latency; the running minimum is taken without a
+   * branch, which the CPU could not predict.
+   */
+  private shingle(n: number): void {
+    const { bins, sig, t0, t1, t2, t3, t4, shingles } = this;
+    const buf = this.norm;
+    sig.fill(EMPTY);
+    let sumA = 0;
+    let sumB = 0;
+    let c1 = buf[0];
+    let c2 = buf[1];
+    let c3 = buf[2];
+    let c4 = buf[3];
+    let w = 0;
+    for (let i = SHINGLE - 1; i < n; i++) {
+      const c0 = c1;
+      c1 = c2;
+      c2 = c3;
+      c3 = c4;
+      c4 = buf[i];
+      let s = t0[c0] ^ t1[c1] ^ t2[c2] ^ t3[c3] ^ t4[c4];
+      // A multiply-xorshift round on top of tabulation: cheap insurance against structured input.
+      s = Math.imul(s ^ (s >>> 16), 0x85ebca6b);
+      s ^= s >>> 13;
+      shingles[w++] = s;
+      sumA = (sumA + s) | 0;
+      sumB = (sumB + Math.imul(s, i)) | 0;
+      // One-permutation hashing: the top bits pick the bin, the low 31 bits compete for its minimum.
+      const bin = ((s >>> 16) * bins) >>> 16;
+      const v = sig[bin];
+      const dlt = ((s & 0x7fffffff) - v) | 0;
+      sig[bin] = v + (dlt & (dlt >> 31));
+    }
+    this.count = w;
+    // Two sums of the shingle hashes (one weighted by position) and the length: texts that
+    // differ anywhere differ in them, except with probability ~2^-64.
+    this.hi = fmix32(sumA ^ n) | 0;
+    this.lo = fmix32(sumB + Math.imul(n, 0x9e3779b1)) | 0;
+  }
+
+  /** Densify the signature of the last text and cut it into band keys (`keys`). */
+  bandKeys(): void {
+    this.densify();
+    const { sig, mult, keys } = this;
+    const { bands, rows } = this.options;
+    for (let b = 0, at = 0; b < bands; b++) {
+      let h = b;
+      for (let r = 0; r < rows; r++, at++) {
+        const v = sig[at];
+        h = (h + Math.imul(v ^ (v >> 31), mult[at])) | 0; // v ^ (v >> 31) undoes densify's complement
+      }
+      keys[b] = fmix32(h);
+    }
+  }
+
+  /**
+   * Optimal densification: an empty bin takes the value of the first originally non-empty
+   * bin along a fixed pseudo-random probe sequence, so that two texts collide on it with
+   * probability equal to their Jaccard similarity (Shrivastava 2017, Theorem 1).
+   */
+  private densify(): void {
+    const { sig, bins, probes } = this;
+    for (let i = 0; i < bins; i++) {
+      if (sig[i] !== EMPTY) continue;
+      for (let a = 0; ; a++) {
+        const j = a < PROBES ? probes[i * PROBES + a] : fmix32(Math.imul(i + 1, 0x9e3779b1) ^ a) % bins;
+        const v = sig[j];
+        // Copies are stored complemented (negative), so they are never copied again.
+        if (v >= 0 && v !== EMPTY) {
+          sig[i] = ~v;
+          break;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,347 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Post } from '../../model/post.js';
+import { bareAccount } from '../../model/post.js';
+import { DuckDBStore } from '../../store/duckdb/DuckDBStore.js';
+import { isVigieError } from '../../util/errors.js';
+import { loadFixture } from '../coordination/fixture.js';
+import { syntheticPosts } from '../../../bench/near-dup/synthetic.js';
+import {
+  NearDupIndex,
+  NEAR_DUP_DEFAULTS,
+  SHINGLE,
+  findNearDuplicates,
+  nearDupDetector,
+  normaliseForMatching,
+} from './index.js';
+import { radixSortPairs } from './radix.js';
+
+const T0 = Date.UTC(2017, 4, 5, 12);
+const BASE =
+  'Les médias cachent la vérité sur le compte offshore du candidat, partagez avant que ce soit supprimé';
+const LONG = `${BASE}. Ils ne veulent pas que vous sachiez qui finance vraiment sa campagne depuis des mois !`;
+
+/** The brute force's own shingling: sorted FNV-1a hashes of the 5-gram strings (independent of the index's). */
+function shingles(t: string): Uint32Array {
+  const set = new Set<number>();
+  for (let i = 0; i + SHINGLE <= t.length; i++) {
+    let h = 0x811c9dc5;
+    for (let j = i; j < i + SHINGLE; j++) h = Math.imul(h ^ t.charCodeAt(j), 0x01000193);
+    set.add(h >>> 0);
+  }
+  return Uint32Array.from(set).sort();
+}
+
+function jaccard(a: Uint32Array, b: Uint32Array): number {
+  let i = 0;
+  let j = 0;
+  let inter = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) {
+      inter++;
+      i++;
+      j++;
+    } else if (a[i] < b[j]) i++;
+    else j++;
+  }
+  return inter / (a.length + b.length - inter);
+}
+
+function group(texts: (string | null)[], options = {}, times?: number[]) {
+  const idx = new NearDupIndex(options);
+  texts.forEach((t, i) => idx.add(t, times ? times[i] : T0 + i * 1000));
+  return idx.finish();
+}
+
+describe('normalisation for matching', () => {
+  test('NFKC, case-fold, diacritics, URLs, mentions, whitespace, invisible characters', () => {
+    assert.equal(
+      normaliseForMatching('  Ça   VA ?\u200b #Élection2017 @bob https://x.fr/a '),
+      'ca va ? #election2017',
+    );
+    assert.equal(normaliseForMatching('ＦＵＬＬ ｗｉｄｔｈ ﬁn Straße'), 'full width fin strasse');
+    assert.equal(normaliseForMatching('𝐁𝐨𝐥𝐝 𝑖𝑡𝑎𝑙𝑖𝑐'), 'bold italic');
+    assert.equal(normaliseForMatching('so\u00adft hy\u200dphen\ufeff'), 'soft hyphen');
+    assert.equal(normaliseForMatching('see WWW.Example.com/x and HTTPS://T.CO/abc now'), 'see and now');
+    assert.equal(
+      normaliseForMatching('mail me at a@b.com, cc @user@mastodon.social ok'),
+      'mail me at a@b.com, cc ok',
+    );
+    assert.equal(
+      normaliseForMatching('line\n\tbreak\u00a0nbsp\u3000ideographic'),
+      'line break nbsp ideographic',
+    );
+    assert.equal(normaliseForMatching('emoji 😀👍🏽 stay'), 'emoji 😀👍🏽 stay');
+    assert.equal(normaliseForMatching('İstanbul ΣΟΦΙΑ', { foldHomoglyphs: false }), 'istanbul σοφια');
+  });
+
+  test('Cyrillic and Greek look-alikes fold to Latin only when asked', () => {
+    const evasive = 'Vоtе fоr the саndidаtе'; // о, е, а, с are Cyrillic
+    assert.notEqual(evasive, 'Vote for the candidate');
+    assert.equal(normaliseForMatching(evasive), 'vote for the candidate');
+    assert.notEqual(normaliseForMatching(evasive, { foldHomoglyphs: false }), 'vote for the candidate');
+  });
+
+  test('lone surrogates and control characters are dropped, never a crash', () => {
+    assert.equal(normaliseForMatching('a\ud800b\udc00c\u0000d\u0007e'), 'abcde');
+  });
+
+  test('hostile length: the raw text is read only up to 8 x maxChars', () => {
+    const huge = 'a'.repeat(5_000_000);
+    assert.equal(normaliseForMatching(huge, { maxChars: 100 }).length, 100);
+    assert.equal(normaliseForMatching(' '.repeat(5_000_000) + 'late text', { maxChars: 100 }), '');
+  });
+});
+
+describe('NearDupIndex', () => {
+  test('recall of pairs with Jaccard >= 0.8 is at least 0.95 against brute force', () => {
+    const posts = [...syntheticPosts(3000, { seed: 11, recent: 300 })];
+    const res = group(
+      posts.map((p) => p.text),
+      {},
+      posts.map((p) => p.time),
+    );
+    // Brute force over distinct normalised texts (identical texts are trivially grouped).
+    const first = new Map<string, number>();
+    posts.forEach((p, i) => {
+      const t = normaliseForMatching(p.text);
+      if (t.length >= NEAR_DUP_DEFAULTS.minChars && !first.has(t)) first.set(t, i);
+    });
+    const reps = [...first.values()];
+    const sets = [...first.keys()].map(shingles);
+    let pairs = 0;
+    let found = 0;
+    let sameGroupBelow = 0;
+    for (let x = 0; x < reps.length; x++)
+      for (let y = x + 1; y < reps.length; y++) {
+        const [a, b] = [sets[x], sets[y]];
+        if (Math.min(a.length, b.length) < 0.8 * Math.max(a.length, b.length)) continue; // J <= min/max: exact
+        const j = jaccard(a, b);
+        const together = res.groupOf[reps[x]] !== -1 && res.groupOf[reps[x]] === res.groupOf[reps[y]];
+        if (j >= 0.8) {
+          pairs++;
+          if (together) found++;
+        } else if (together) sameGroupBelow++;
+      }
+    assert.ok(pairs > 300, `too few planted pairs to measure recall (${pairs})`);
+    const recall = found / pairs;
+    assert.ok(recall >= 0.95, `recall ${recall.toFixed(4)} (${found}/${pairs})`);
+    // Every text in a group was verified at >= 0.8 against some other text of it.
+    for (let i = 0; i < posts.length; i++)
+      if (res.groupOf[i] !== -1)
+        assert.ok(res.similarity[i] >= 0.8, `post ${i} similarity ${res.similarity[i]}`);
+    assert.ok(sameGroupBelow >= 0); // chaining (A~B, B~C) is allowed and documented
+  });
+
+  test('deterministic for a seed; another seed gives the same groups on clear-cut data', () => {
+    const posts = [...syntheticPosts(2000, { seed: 5 })];
+    const run = (seed: number) =>
+      group(
+        posts.map((p) => p.text),
+        { seed },
+        posts.map((p) => p.time),
+      );
+    const a = run(1);
+    const b = run(1);
+    assert.deepEqual(a.groupOf, b.groupOf);
+    assert.deepEqual(a.similarity, b.similarity);
+    assert.deepEqual(a.stats, b.stats);
+    assert.ok(a.stats.groups > 50);
+  });
+
+  test('near-duplicates with small edits are grouped; unrelated texts are not', () => {
+    const texts = [
+      LONG,
+      LONG.replace('candidat', 'ministre'), // one word (in a 100-character text it would be J = 0.78)
+      LONG + ' !!!', // punctuation
+      LONG + ' #Presidentielle2017', // an added hashtag
+      LONG.toUpperCase() + ' https://t.co/zzz', // case and a link
+      LONG.replace(/a/g, 'а'), // Cyrillic а everywhere
+      'Un texte sans aucun rapport avec le précédent, sur la météo de demain à Lyon.',
+      null,
+    ];
+    const r = group(texts);
+    const g = r.groupOf[0];
+    assert.notEqual(g, -1);
+    for (let i = 1; i <= 5; i++) assert.equal(r.groupOf[i], g, `text ${i}: ${texts[i]}`);
+    assert.equal(r.groupOf[6], -1);
+    assert.equal(r.groupOf[7], -1);
+    assert.equal(r.stats.groups, 1);
+    assert.equal(r.similarity[5], 1); // the homoglyph copy normalises to the same text
+  });
+
+  test('short common phrases are excluded, said so', () => {
+    const r = group(Array.from({ length: 1000 }, () => 'Merci !'));
+    assert.equal(r.stats.excludedShort, 1000);
+    assert.equal(r.stats.groups, 0);
+    assert.ok(r.groupOf.every((g) => g === -1));
+    assert.match(r.messages.join('\n'), /shorter than 20 characters/);
+  });
+
+  test('empty input', () => {
+    const r = group([]);
+    assert.equal(r.groupOf.length, 0);
+    assert.equal(r.stats.groups, 0);
+    assert.deepEqual(r.messages, []);
+  });
+
+  test('a text shared by 100k posts is one distinct text: no pairs at all', () => {
+    const idx = new NearDupIndex();
+    for (let i = 0; i < 100_000; i++) idx.add(BASE, T0 + i);
+    const r = idx.finish();
+    assert.equal(r.stats.distinctTexts, 1);
+    assert.equal(r.stats.exactDuplicates, 99_999);
+    assert.equal(r.stats.candidates, 0);
+    assert.equal(r.stats.verified, 0);
+    assert.equal(r.stats.groups, 1);
+    assert.equal(r.stats.groupedPosts, 100_000);
+  });
+
+  test('50k distinct variants of one text: bounded work through capped bucket walks and union-find', () => {
+    const n = 50_000;
+    const idx = new NearDupIndex();
+    for (let i = 0; i < n; i++) idx.add(`${BASE} #v${i.toString(36)}`, T0 + i);
+    const r = idx.finish();
+    assert.equal(r.stats.distinctTexts, n);
+    assert.equal(r.stats.groups, 1);
+    // Each text meets at most bucketProbe predecessors per band: linear, not 1.25e9 pairs.
+    const o = NEAR_DUP_DEFAULTS;
+    assert.ok(r.stats.candidates <= n * o.bands * o.bucketProbe, `${r.stats.candidates} candidates`);
+    assert.ok(r.stats.verified < 2 * n, `${r.stats.verified} verifications`);
+    assert.ok(r.stats.probeCapped > 0);
+    assert.match(r.messages.join('\n'), /popular LSH buckets/);
+  });
+
+  test('huge texts are shingled on their first maxChars normalised characters', () => {
+    const body = (seed: number) => {
+      let s = '';
+      for (let i = 0; s.length < 3_000_000; i++) s += `mot${(i * 7919 + seed) % 100_003} `;
+      return s;
+    };
+    const a = BASE + ' ' + body(1);
+    const b = BASE + ' ' + body(1).replace(/^mot\d+/, 'autre');
+    const r = group([a, b, 'x'.repeat(10_000_000)]);
+    assert.equal(r.stats.truncated, 3);
+    assert.equal(r.groupOf[0], r.groupOf[1]);
+    assert.notEqual(r.groupOf[0], -1);
+  });
+
+  test('time segments: copies within the horizon link, copies two segments apart do not', () => {
+    const day = 86_400_000;
+    const filler = (i: number) => `texte de remplissage numéro ${i} sans rapport avec le reste`;
+    const texts = [BASE, filler(1), BASE + ' bis', filler(2), BASE];
+    const times = [T0, T0 + 1, T0 + 8 * day, T0 + 16 * day, T0 + 17 * day];
+    const r = group(texts, { horizonSeconds: 7 * 86_400 }, times);
+    assert.equal(r.stats.segments, 3);
+    assert.equal(r.groupOf[0], r.groupOf[2]); // 8 days apart: adjacent segments
+    assert.equal(r.groupOf[2], r.groupOf[4]); // 9 days apart: adjacent segments
+    // Post 4 is linked to post 0 only through post 2, as the message says.
+    assert.match(r.messages.join('\n'), /3 time segments/);
+    const r2 = group([BASE, filler(1), filler(2), BASE], { horizonSeconds: 7 * 86_400 }, [
+      T0,
+      T0 + 8 * day,
+      T0 + 16 * day,
+      T0 + 17 * day,
+    ]);
+    assert.equal(r2.groupOf[0], -1);
+    assert.equal(r2.groupOf[3], -1);
+  });
+
+  test('options are checked', () => {
+    for (const bad of [
+      { threshold: 0 },
+      { bands: 0 },
+      { rows: 1.5 },
+      { minChars: 2 },
+      { maxChars: 3 },
+      { bucketProbe: 0 },
+    ])
+      assert.throws(
+        () => new NearDupIndex(bad),
+        (e) => isVigieError(e, 'ERR_USAGE'),
+        JSON.stringify(bad),
+      );
+    const idx = new NearDupIndex();
+    idx.finish();
+    assert.throws(
+      () => idx.add('x', 0),
+      (e) => isVigieError(e, 'ERR_USAGE'),
+    );
+  });
+});
+
+test('radix sort is a stable sort by unsigned key', () => {
+  const n = 10_000;
+  const keys = new Int32Array(n);
+  const vals = new Int32Array(n);
+  let x = 7;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) | 0;
+    keys[i] = x % 50; // many ties, negative keys read as large unsigned ones
+    vals[i] = i;
+  }
+  const expected = Array.from({ length: n }, (_, i) => i).sort(
+    (a, b) => (keys[a] >>> 0) - (keys[b] >>> 0) || a - b,
+  );
+  radixSortPairs(keys, vals, n, new Int32Array(n), new Int32Array(n));
+  assert.deepEqual(Array.from(vals), expected);
+});
+
+describe('near-dup on a workspace', () => {
+  const post = (id: string, account: string, minutes: number, text: string | null, kind: Post['kind'] = 'original'): Post => ({
+    platform: 'x', postId: id, accountId: account, time: T0 + minutes * 60_000, text, lang: 'fr', kind,
+    refPostId: kind === 'repost' ? 'p0' : null, refAccountId: null, urls: [], canonicalUrls: [], domains: [],
+    hashtags: [], mentions: [], media: [], client: null,
+  }); // prettier-ignore
+
+  test('streams texts in time order, stores groups, and feeds the co-text layer', async () => {
+    const store = await DuckDBStore.open(':memory:');
+    try {
+      assert.ok((await store.schemaVersion()) >= 4);
+      const empty = await findNearDuplicates(store);
+      assert.equal(empty.stats.posts, 0);
+      assert.match(empty.messages[0], /no posts/);
+
+      const posts = [
+        post('p3', 'c', 3, BASE + ' #Presidentielle2017'),
+        post('p1', 'a', 1, BASE),
+        post('p2', 'b', 2, BASE + ' !!! 😡'),
+        post('p4', 'd', 4, 'Rien à voir : le match de ce soir commence à vingt et une heures.'),
+        post('p5', 'e', 5, BASE, 'repost'),
+        post('p6', 'f', 6, null),
+      ];
+      await loadFixture(store, {
+        posts,
+        accounts: ['a', 'b', 'c', 'd', 'e', 'f'].map((a) => bareAccount('x', a)),
+      });
+
+      const seen: string[] = [];
+      for await (const chunk of store.streamPostTexts()) seen.push(...chunk.postIds);
+      assert.deepEqual(seen, ['p1', 'p2', 'p3', 'p4', 'p5', 'p6']);
+      const noReposts: string[] = [];
+      for await (const chunk of store.streamPostTexts({ kinds: ['original'] }))
+        noReposts.push(...chunk.postIds);
+      assert.deepEqual(noReposts, ['p1', 'p2', 'p3', 'p4', 'p6']);
+
+      const run = await findNearDuplicates(store);
+      assert.equal(run.stats.posts, 5); // the repost is left out by default
+      assert.equal(run.stats.groups, 1);
+      assert.equal(run.stats.rowsStored, 3);
+
+      const layers = await store.coactionLayers();
+      assert.equal(layers.find((l) => l.layer === 'co-text')?.available, true);
+      const pairs = await store.coactionPairs({
+        layer: 'co-text', windowMs: 15 * 60_000, maxAccountsPerObject: 500, minCount: 1, minObjectsPerStratum: 1,
+      }); // prettier-ignore
+      const keys = pairs.pairs.map((p) => `${p.a}|${p.b}`).sort();
+      assert.deepEqual(keys, ['x:a|x:b', 'x:a|x:c', 'x:b|x:c']);
+
+      // A re-run replaces the groups rather than adding to them.
+      const again = await nearDupDetector.detect({ store, runId: 'r', seed: 1, log: () => undefined });
+      assert.equal(again.findings.length, 0);
+      assert.equal(again.stats.rowsStored, 3);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,207 @@
+/**
+ * DuckDB side of near-duplicate text and synchronised activity: stream every post's text in
+ * time order (on a connection of its own, so that an abandoned stream never blocks the
+ * store), write near-duplicate groups back by row reference, and compute per-account
+ * activity bins inside the engine.
+ */
+import { DOUBLE, FLOAT, DuckDBDataChunk, type DuckDBConnection, type DuckDBInstance } from '@duckdb/node-api';
+import { POST_KINDS, type PostKind } from '../../model/post.js';
+import { VigieError } from '../../util/errors.js';
+import type {
+  ActivityBins,
+  ActivityBinsQuery,
+  NearDupGroupRows,
+  PostTextChunk,
+  PostTextStreamOptions,
+} from '../activity-types.js';
+import { CHUNK_ROWS } from './chunk-writer.js';
+
+function kindFilter(kinds: PostKind[] | undefined, column = 'kind'): string {
+  if (kinds === undefined) return 'TRUE';
+  for (const k of kinds)
+    if (!POST_KINDS.includes(k))
+      throw new VigieError('ERR_USAGE', `unknown post kind ${k} (${POST_KINDS.join(', ')})`);
+  return kinds.length === 0 ? 'FALSE' : `${column} IN (${kinds.map((k) => `'${k}'`).join(', ')})`;
+}
+
+function num(v: unknown): number {
+  return typeof v === 'bigint'
+    ? Number(v)
+    : typeof v === 'number'
+      ? v
+      : v === null || v === undefined
+        ? 0
+        : Number(v);
+}
+
+async function rows(conn: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
+  return (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
+}
+
+/**
+ * Every post in (created_at, platform, post_id) order, one DuckDB chunk (2,048 rows) at a
+ * time: memory stays at one chunk whatever the workspace size. The `ORDER BY` is DuckDB's
+ * (external, spilling to disk when needed).
+ */
+export async function* streamPostTexts(
+  instance: DuckDBInstance,
+  options: PostTextStreamOptions = {},
+): AsyncGenerator<PostTextChunk> {
+  const where = kindFilter(options.kinds);
+  const conn = await instance.connect();
+  try {
+    const result = await conn.stream(
+      `SELECT CAST(rowid AS DOUBLE) AS ref, platform, post_id, account_id,
+         CAST(epoch_ms(created_at) AS DOUBLE) AS t, text
+       FROM posts WHERE ${where} ORDER BY created_at, platform, post_id`,
+    );
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const n = chunk.rowCount;
+      const ref = chunk.getColumnVector(0);
+      const plat = chunk.getColumnVector(1);
+      const pid = chunk.getColumnVector(2);
+      const acc = chunk.getColumnVector(3);
+      const time = chunk.getColumnVector(4);
+      const text = chunk.getColumnVector(5);
+      const out: PostTextChunk = {
+        refs: new Float64Array(n),
+        platforms: new Array(n),
+        postIds: new Array(n),
+        accountIds: new Array(n),
+        times: new Float64Array(n),
+        texts: new Array(n),
+      };
+      for (let i = 0; i < n; i++) {
+        out.refs[i] = ref.getItem(i) as number;
+        out.platforms[i] = plat.getItem(i) as string;
+        out.postIds[i] = pid.getItem(i) as string;
+        out.accountIds[i] = acc.getItem(i) as string;
+        out.times[i] = time.getItem(i) as number;
+        out.texts[i] = text.getItem(i) as string | null;
+      }
+      yield out;
+    }
+  } finally {
+    conn.closeSync();
+  }
+}
+
+/**
+ * Replace the near-duplicate groups. Rows are staged by row reference and resolved to
+ * (platform, post_id) by a join inside the engine, in one transaction.
+ */
+export async function saveNearDupGroups(conn: DuckDBConnection, g: NearDupGroupRows): Promise<number> {
+  if (g.refs.length < g.count || g.groupIds.length < g.count || g.similarity.length < g.count)
+    throw new VigieError('ERR_USAGE', 'saveNearDupGroups: columns shorter than count');
+  await conn.run('BEGIN TRANSACTION');
+  try {
+    await conn.run(
+      `CREATE TEMP TABLE IF NOT EXISTS near_dup_stage (ref DOUBLE, group_id DOUBLE, similarity FLOAT)`,
+    );
+    await conn.run(`DELETE FROM near_dup_stage`);
+    const app = await conn.createAppender('near_dup_stage', 'main', 'temp');
+    try {
+      const types = [DOUBLE, DOUBLE, FLOAT];
+      for (let off = 0; off < g.count; off += CHUNK_ROWS) {
+        const n = Math.min(CHUNK_ROWS, g.count - off);
+        const chunk = DuckDBDataChunk.create(types, n);
+        chunk.setColumns([
+          Array.from(g.refs.subarray(off, off + n)),
+          Array.from(g.groupIds.subarray(off, off + n)),
+          Array.from(g.similarity.subarray(off, off + n)),
+        ]);
+        app.appendDataChunk(chunk);
+      }
+      app.flushSync();
+    } finally {
+      app.closeSync();
+    }
+    await conn.run(`DELETE FROM near_dup_groups`);
+    await conn.run(`INSERT INTO near_dup_groups
+      SELECT p.platform, p.post_id, CAST(s.group_id AS BIGINT), s.similarity
+      FROM near_dup_stage s JOIN posts p ON p.rowid = CAST(s.ref AS BIGINT)`);
+    const [r] = await rows(conn, `SELECT count(*) AS n FROM near_dup_groups`);
+    await conn.run(`DELETE FROM near_dup_stage`);
+    await conn.run('COMMIT');
+    return num(r.n);
+  } catch (e) {
+    await conn.run('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
+}
+
+/**
+ * Per-account active bins, computed in the engine: distinct (account, bin) pairs, accounts
+ * with at least `minActiveBins` of them, and the occupied bins renumbered densely (so memory
+ * follows the data, not the time span).
+ */
+export async function activityBins(conn: DuckDBConnection, q: ActivityBinsQuery): Promise<ActivityBins> {
+  if (!(q.binSeconds > 0) || !Number.isFinite(q.binSeconds))
+    throw new VigieError('ERR_USAGE', `binSeconds must be a positive number (got ${q.binSeconds})`);
+  if (!Number.isInteger(q.minActiveBins) || q.minActiveBins < 1)
+    throw new VigieError('ERR_USAGE', `minActiveBins must be a positive integer (got ${q.minActiveBins})`);
+  const binMs = Math.round(q.binSeconds * 1000);
+  const where = kindFilter(q.kinds);
+  try {
+    await conn.run(`CREATE OR REPLACE TEMP TABLE sync_bins AS
+      SELECT DISTINCT platform || ':' || account_id AS acc,
+        CAST(floor(epoch_ms(created_at) / ${binMs}) AS BIGINT) AS bin
+      FROM posts WHERE ${where}`);
+    await conn.run(`CREATE OR REPLACE TEMP TABLE sync_accts AS
+      SELECT acc, CAST(row_number() OVER (ORDER BY acc) - 1 AS INTEGER) AS ai
+      FROM (SELECT acc FROM sync_bins GROUP BY acc HAVING count(*) >= ${q.minActiveBins})`);
+    await conn.run(`CREATE OR REPLACE TEMP TABLE sync_binidx AS
+      SELECT bin, CAST(row_number() OVER (ORDER BY bin) - 1 AS INTEGER) AS bi
+      FROM (SELECT DISTINCT bin FROM sync_bins WHERE acc IN (SELECT acc FROM sync_accts))`);
+    const [seen] = await rows(conn, `SELECT count(DISTINCT acc) AS n FROM sync_bins`);
+    const [tot] = await rows(
+      conn,
+      `SELECT (SELECT count(*) FROM sync_accts) AS accounts, (SELECT count(*) FROM sync_binidx) AS bins,
+        (SELECT count(*) FROM sync_bins WHERE acc IN (SELECT acc FROM sync_accts)) AS cells`,
+    );
+    const nAcc = num(tot.accounts);
+    const nBins = num(tot.bins);
+    const nCells = num(tot.cells);
+    const accounts: string[] = new Array(nAcc);
+    const binStartMs = new Float64Array(nBins);
+    const offsets = new Int32Array(nAcc + 1);
+    const bins = new Int32Array(nCells);
+
+    let r = await conn.stream(`SELECT acc FROM sync_accts ORDER BY ai`);
+    for (let w = 0; ;) {
+      const chunk = await r.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const v = chunk.getColumnVector(0);
+      for (let i = 0; i < chunk.rowCount; i++) accounts[w++] = v.getItem(i) as string;
+    }
+    r = await conn.stream(`SELECT CAST(bin AS DOUBLE) * ${binMs} AS t FROM sync_binidx ORDER BY bi`);
+    for (let w = 0; ;) {
+      const chunk = await r.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const v = chunk.getColumnVector(0);
+      for (let i = 0; i < chunk.rowCount; i++) binStartMs[w++] = v.getItem(i) as number;
+    }
+    r =
+      await conn.stream(`SELECT a.ai, x.bi FROM sync_bins b JOIN sync_accts a USING (acc) JOIN sync_binidx x USING (bin)
+      ORDER BY a.ai, x.bi`);
+    let w = 0;
+    for (;;) {
+      const chunk = await r.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const av = chunk.getColumnVector(0);
+      const bv = chunk.getColumnVector(1);
+      for (let i = 0; i < chunk.rowCount; i++) {
+        offsets[(av.getItem(i) as number) + 1]++;
+        bins[w++] = bv.getItem(i) as number;
+      }
+    }
+    for (let i = 0; i < nAcc; i++) offsets[i + 1] += offsets[i];
+    return { binSeconds: q.binSeconds, accounts, offsets, bins, binStartMs, accountsSeen: num(seen.n) };
+  } finally {
+    await conn.run(`DROP TABLE IF EXISTS sync_bins`).catch(() => undefined);
+    await conn.run(`DROP TABLE IF EXISTS sync_accts`).catch(() => undefined);
+    await conn.run(`DROP TABLE IF EXISTS sync_binidx`).catch(() => undefined);
+  }
+}
