@@ -83,6 +83,7 @@ export class InputFile {
     let out = 0;
     const { maxDecompressedBytes, maxCompressionRatio } = this.limits;
     const path = this.path;
+    const gunzip = createGunzip({ chunkSize: 1 << 18 });
     const guard = new Transform({
       transform: (chunk: Buffer, _enc, cb) => {
         out += chunk.length;
@@ -95,7 +96,9 @@ export class InputFile {
           );
           return;
         }
-        if (out > RATIO_GRACE_BYTES && out / Math.max(1, this.bytesRead) > maxCompressionRatio) {
+        // The ratio uses the compressed bytes gunzip has consumed, not those read from disk:
+        // the file stream reads up to a few MiB ahead, which hid a 1000:1 bomb (measured).
+        if (out > RATIO_GRACE_BYTES && out / Math.max(1, gunzip.bytesWritten) > maxCompressionRatio) {
           cb(
             new VigieError(
               'ERR_DECOMPRESSION_LIMIT',
@@ -107,14 +110,17 @@ export class InputFile {
         cb(null, chunk);
       },
     });
-    const gunzip = createGunzip({ chunkSize: 1 << 18 });
     const fail = (e: Error) => {
       const err =
         e instanceof VigieError
           ? e
-          : new VigieError('ERR_INPUT', `${path}: gzip stream is corrupt near offset ${this.bytesRead}: ${e.message}`, {
-              cause: e,
-            });
+          : new VigieError(
+              'ERR_INPUT',
+              `${path}: gzip stream is corrupt near offset ${this.bytesRead}: ${e.message}`,
+              {
+                cause: e,
+              },
+            );
       guard.destroy(err);
     };
     raw.on('error', fail);
@@ -144,7 +150,10 @@ export class InputFile {
       s.destroy();
     }
     // A multi-byte character may be cut at the end: decoding replaces it, which is fine for sniffing.
-    return Buffer.concat(chunks).subarray(0, n).toString('utf8').replace(/^\uFEFF/, '');
+    return Buffer.concat(chunks)
+      .subarray(0, n)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '');
   }
 
   /**
@@ -171,7 +180,11 @@ export class InputFile {
       }
       if (b.length === 0) return null;
       if (!isUtf8(b)) {
-        return { line: lineNo, offset: lineStart, reject: { reason: 'invalid UTF-8', excerpt: excerptOf(b) } };
+        return {
+          line: lineNo,
+          offset: lineStart,
+          reject: { reason: 'invalid UTF-8', excerpt: excerptOf(b) },
+        };
       }
       const text = b.toString('utf8');
       if (text.trim() === '') return null;
@@ -188,10 +201,10 @@ export class InputFile {
         } else {
           if (carryLen + (end - i) > max) {
             skipping = true;
-            skipExcerpt = Buffer.concat([...carry, chunk.subarray(i, Math.min(end, i + EXCERPT_CHARS * 4))]).subarray(
-              0,
-              EXCERPT_CHARS * 4,
-            );
+            skipExcerpt = Buffer.concat([
+              ...carry,
+              chunk.subarray(i, Math.min(end, i + EXCERPT_CHARS * 4)),
+            ]).subarray(0, EXCERPT_CHARS * 4);
             carryLen += end - i;
             carry = [];
           } else if (nl === -1) {
@@ -213,7 +226,8 @@ export class InputFile {
           skipping = false;
           skipExcerpt = null;
         } else {
-          const buf = carry.length === 0 ? chunk.subarray(i, nl) : Buffer.concat([...carry, chunk.subarray(i, nl)]);
+          const buf =
+            carry.length === 0 ? chunk.subarray(i, nl) : Buffer.concat([...carry, chunk.subarray(i, nl)]);
           const item = emit(buf);
           if (item) yield item;
         }

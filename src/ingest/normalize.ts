@@ -68,7 +68,8 @@ export function canonicalUrl(raw: string): string | null {
     const kept: [string, string][] = [];
     for (const [k, v] of u.searchParams) if (!isTrackingParam(k)) kept.push([k, v]);
     if (kept.length === 0) u.search = '';
-    else if (kept.length !== [...u.searchParams.keys()].length) u.search = new URLSearchParams(kept).toString();
+    else if (kept.length !== [...u.searchParams.keys()].length)
+      u.search = new URLSearchParams(kept).toString();
   }
   let s = u.toString();
   if (s.endsWith('?')) s = s.slice(0, -1);
@@ -81,7 +82,11 @@ export function registrableDomain(urlOrHost: string): string | null {
 }
 
 /** Canonical URLs and their de-duplicated registrable domains, for a list of raw URLs. */
-export function normaliseUrls(raw: readonly string[]): { urls: string[]; canonicalUrls: string[]; domains: string[] } {
+export function normaliseUrls(raw: readonly string[]): {
+  urls: string[];
+  canonicalUrls: string[];
+  domains: string[];
+} {
   const urls: string[] = [];
   const canonicalUrls: string[] = [];
   const domains: string[] = [];
@@ -99,7 +104,10 @@ export function normaliseUrls(raw: readonly string[]): { urls: string[]; canonic
 
 /** Hashtag key: NFKC, case-folded, without leading `#`. */
 export function normaliseHashtag(tag: string): string {
-  return tag.normalize('NFKC').replace(/^[#＃]+/, '').toLowerCase();
+  return tag
+    .normalize('NFKC')
+    .replace(/^[#＃]+/, '')
+    .toLowerCase();
 }
 
 /** Mention key: lower case, without leading `@`. */

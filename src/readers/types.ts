@@ -32,4 +32,9 @@ export interface Reader {
    * with a reason; a reader throws only when the whole file is unusable.
    */
   read(input: InputFile, options: ReaderOptions): AsyncIterable<ReadRecord>;
+  /**
+   * Optional: the same records as `read`, in arrays (e.g. one per chunk of input). Ingest
+   * prefers it: one await per record costs ~0.5 s per million records.
+   */
+  readBatches?(input: InputFile, options: ReaderOptions): AsyncIterable<ReadRecord[]>;
 }
