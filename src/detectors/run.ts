@@ -38,12 +38,20 @@ export function selectDetectors(only?: string[]): Detector[] {
   return DETECTORS.filter((d) => only.includes(d.name));
 }
 
-export async function runDetectors(store: Store, o: RunDetectorsOptions = {}): Promise<{ runId: string; runs: DetectorRun[] }> {
+export async function runDetectors(
+  store: Store,
+  o: RunDetectorsOptions = {},
+): Promise<{ runId: string; runs: DetectorRun[] }> {
   const runId = randomUUID();
   const seed = o.seed ?? 1;
   const log = o.log ?? (() => undefined);
   const detectors = selectDetectors(o.only);
-  await store.beginRun(runId, o.command ?? 'detect', { seed, only: o.only ?? null, options: o.options ?? {} }, VIGIE_VERSION);
+  await store.beginRun(
+    runId,
+    o.command ?? 'detect',
+    { seed, only: o.only ?? null, options: o.options ?? {} },
+    VIGIE_VERSION,
+  );
   const runs: DetectorRun[] = [];
   for (const d of detectors) {
     const t0 = performance.now();
@@ -51,7 +59,11 @@ export async function runDetectors(store: Store, o: RunDetectorsOptions = {}): P
     const result = await d.detect({ store, runId, seed, log }, o.options?.[d.name] ?? {});
     for (const f of result.findings) {
       const errs = validateFinding(f);
-      if (errs.length) throw new VigieError('ERR_STORE', `detector ${d.name} produced an invalid finding ${f.id}: ${errs.join('; ')}`);
+      if (errs.length)
+        throw new VigieError(
+          'ERR_STORE',
+          `detector ${d.name} produced an invalid finding ${f.id}: ${errs.join('; ')}`,
+        );
     }
     await store.clearFindings(d.name);
     await store.saveFindings(result.findings, runId);

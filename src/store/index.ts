@@ -7,7 +7,10 @@ import type { Store } from './store.js';
 
 export const DEFAULT_DB = 'vigie.duckdb';
 
-export async function openStore(location: string = DEFAULT_DB, options: { readOnly?: boolean } = {}): Promise<Store> {
+export async function openStore(
+  location: string = DEFAULT_DB,
+  options: { readOnly?: boolean } = {},
+): Promise<Store> {
   return DuckDBStore.open(location, options);
 }
 

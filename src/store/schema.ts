@@ -5,6 +5,9 @@
  *
  * SQL lives here and in `src/store/duckdb/` only.
  */
+import { LEAKS_SCHEMA_SQL } from './duckdb/leaks.js';
+import { ATTACKS_SCHEMA_SQL } from './duckdb/attacks.js';
+
 export interface Migration {
   version: number;
   description: string;
@@ -114,6 +117,28 @@ export const MIGRATIONS: Migration[] = [
         content_hash VARCHAR,
         role VARCHAR,
         note VARCHAR
+      )`,
+    ],
+  },
+  {
+    version: 2,
+    description: 'hack-and-leak: dumps, files, messages, documents, DKIM keys, decoys',
+    sql: LEAKS_SCHEMA_SQL,
+  },
+  {
+    version: 3,
+    description: 'infrastructure attacks: alerts, evidence lines, daily counts',
+    sql: ATTACKS_SCHEMA_SQL,
+  },
+  {
+    version: 4,
+    description: 'near-duplicate text groups (src/detectors/near-dup/)',
+    sql: [
+      `CREATE TABLE near_dup_groups (
+        platform VARCHAR NOT NULL,
+        post_id VARCHAR NOT NULL,
+        group_id BIGINT NOT NULL,
+        similarity FLOAT NOT NULL   -- highest verified Jaccard with another text of the group
       )`,
     ],
   },

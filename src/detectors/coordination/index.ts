@@ -1,0 +1,346 @@
+/**
+ * Coordinated behaviour: which accounts act in lockstep, with the evidence and a stated
+ * false-discovery rate.
+ *
+ * For each object layer (co-repost, co-link, co-hashtag, ...) the store pairs accounts that
+ * acted on the same object within the layer's window and gives each pair's expected count
+ * under a null model that keeps account activity, object popularity and each object's own
+ * timing (src/store/duckdb/coaction.ts). A pair's p-value is the Poisson tail of its count,
+ * conditioned on the pair having been seen; Benjamini-Hochberg controls the false discovery
+ * rate over all pairs each layer tested. Significant pairs of all layers (and of registered
+ * edge providers such as synchronised activity) form one account graph; its Louvain
+ * communities become findings with their evidence.
+ *
+ * @see Pacheco, Hui, Torres-Lugo, Truong, Flammini & Menczer (2021), Uncovering coordinated
+ *   networks on social media: methods and case studies, ICWSM 15:455-466.
+ * @see OSoMe coordinationz (filipinascimento/coordinationz), bipartite configuration null model.
+ * @see README.md in this folder for the method, parameters and caveats.
+ */
+import type { Detector, DetectorContext, DetectResult } from '../types.js';
+import type { CoactionStats } from '../../store/coaction-types.js';
+import { VigieError } from '../../util/errors.js';
+import { applyFdr, combineLayers, communities, type LayerRun } from './combine.js';
+import { buildFindings } from './findings.js';
+import { growClusters, type GrowthEvidence } from './grow.js';
+import { OBJECT_LAYER_DEFS, defaultWindows, storeLayerOf } from './layers.js';
+import { EDGE_PROVIDERS } from './providers.js';
+import { logConditionalPValue } from './stats.js';
+import type { CoordinationGraph, LayerEdge } from './types.js';
+
+export const NAME = 'coordination';
+export const VERSION = '0.1.0';
+
+export interface CoordinationOptions {
+  /** Object layers to run, from `OBJECT_LAYER_DEFS` (unavailable ones are skipped with a message). */
+  layers: string[];
+  /** Window per layer in seconds; layers not listed use their default (see layers.ts). */
+  windows: Record<string, number>;
+  /** False discovery rate controlled by Benjamini-Hochberg. */
+  fdr: number;
+  /** `layer`: one BH control per layer (each layer's edges at rate `fdr`); `all`: one over all layers pooled. */
+  fdrScope: 'layer' | 'all';
+  /** Objects with more actions than this inside one window are left out of a layer (reported). */
+  maxAccountsPerObject: number;
+  /**
+   * `timing`: given the objects two accounts both acted on, are their actions closer in time
+   * than actions on objects of the same popularity and moment? `configuration`: also asks
+   * whether they chose the same objects more often than their activity predicts (more power on
+   * slow link pushes, but interest communities show up). See README.
+   */
+  nullModel: 'timing' | 'configuration';
+  /** Strata of the null model hold at least this many objects (popularity bins cut along time). */
+  minObjectsPerStratum: number;
+  /**
+   * Uncertainty of the null's expected count, as the coefficient of variation of a gamma rate
+   * (negative-binomial tail); 0 gives a plain Poisson tail. See README, "Dispersion".
+   */
+  dispersion: number;
+  /** Smallest community reported as a finding. */
+  minClusterSize: number;
+  /**
+   * Second stage: test accounts outside each cluster that act on the cluster's own co-action
+   * objects within the window of a member (group test, FDR-controlled), and add the significant
+   * ones. Finds members whose pairwise evidence is thin (link pushes, partial participation).
+   */
+  growClusters: boolean;
+  /** Louvain resolution (higher gives smaller communities). */
+  resolution: number;
+  /** Also combine the edges of registered providers (synchronised activity...). */
+  providers: boolean;
+  /** Shared objects sampled per layer and cluster for the evidence. */
+  evidenceObjects: number;
+  /** Most member accounts listed as evidence references per finding (all are in details). */
+  evidenceMembers: number;
+}
+
+export const DEFAULTS: CoordinationOptions = {
+  layers: OBJECT_LAYER_DEFS.map((d) => d.layer),
+  windows: defaultWindows(),
+  fdr: 0.01,
+  fdrScope: 'layer',
+  maxAccountsPerObject: 150,
+  nullModel: 'configuration',
+  minObjectsPerStratum: 200,
+  dispersion: 0.3,
+  minClusterSize: 3,
+  growClusters: true,
+  resolution: 1,
+  providers: true,
+  evidenceObjects: 8,
+  evidenceMembers: 500,
+};
+
+/** What one layer did, for the summary and the report. */
+export interface LayerSummary {
+  layer: string;
+  windowSeconds: number;
+  status: 'ran' | 'unavailable' | 'empty';
+  reason?: string;
+  pairsTested: number;
+  candidates: number;
+  significant: number;
+  stats?: CoactionStats;
+}
+
+export interface DetailedResult extends DetectResult {
+  graph: CoordinationGraph;
+  layers: LayerSummary[];
+  options: CoordinationOptions;
+}
+
+/** Merge and check user options against DEFAULTS. */
+export function resolveOptions(options: Partial<CoordinationOptions> = {}): CoordinationOptions {
+  const o: CoordinationOptions = {
+    ...DEFAULTS,
+    ...options,
+    windows: { ...DEFAULTS.windows, ...(options.windows ?? {}) },
+  };
+  const bad = (msg: string) => new VigieError('ERR_USAGE', `coordination: ${msg}`);
+  if (!(o.fdr > 0 && o.fdr < 1)) throw bad(`fdr must be between 0 and 1 (got ${o.fdr})`);
+  if (o.fdrScope !== 'layer' && o.fdrScope !== 'all') throw bad(`fdrScope must be "layer" or "all"`);
+  if (o.nullModel !== 'timing' && o.nullModel !== 'configuration')
+    throw bad(`nullModel must be "timing" or "configuration"`);
+  const known = new Set(OBJECT_LAYER_DEFS.map((d) => d.layer));
+  const unknown = o.layers.filter((l) => !known.has(l));
+  if (unknown.length) throw bad(`unknown layer ${unknown.join(', ')}; layers: ${[...known].join(', ')}`);
+  for (const [l, w] of Object.entries(o.windows))
+    if (!(Number.isFinite(w) && w >= 0)) throw bad(`window of ${l} must be a number of seconds >= 0`);
+  if (!(o.maxAccountsPerObject >= 2)) throw bad('maxAccountsPerObject must be >= 2');
+  if (!(o.dispersion >= 0 && o.dispersion <= 10)) throw bad('dispersion must be between 0 and 10');
+  if (!(o.minClusterSize >= 2)) throw bad('minClusterSize must be >= 2');
+  return o;
+}
+
+function isoOrNull(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+/** Run one object layer: pairs, p-values, messages. */
+async function runObjectLayer(
+  ctx: DetectorContext,
+  layer: string,
+  windowSeconds: number,
+  o: CoordinationOptions,
+  messages: string[],
+): Promise<{ run: LayerRun; summary: LayerSummary }> {
+  const query = (w: number) =>
+    ctx.store.coactionPairs({
+      layer: storeLayerOf(layer),
+      windowMs: w * 1000,
+      maxAccountsPerObject: o.maxAccountsPerObject,
+      minCount: 2,
+      minObjectsPerStratum: o.minObjectsPerStratum,
+      maxPValue: o.fdr,
+      nullModel: o.nullModel,
+      dispersion: o.dispersion,
+    });
+  let w = windowSeconds;
+  let res = await query(w);
+  const st = res.stats;
+  if (st.actions > 0 && st.wholeMinuteShare >= 0.99 && w < 60) {
+    messages.push(
+      `${layer}: timestamps are whole minutes (${(st.wholeMinuteShare * 100).toFixed(1)}%), so a ${w} s window cannot be honoured; using 60 s (deltas are only known to the minute)`,
+    );
+    w = 60;
+    res = await query(w);
+  } else if (st.actions > 0 && st.wholeMinuteShare >= 0.99) {
+    messages.push(`${layer}: timestamps are whole minutes; time deltas are only known to the minute`);
+  }
+  const s = res.stats;
+  if (s.actions > 0 && s.firstMs === s.lastMs)
+    messages.push(
+      `${layer}: all ${s.actions} actions share one timestamp (${isoOrNull(s.firstMs)}); timing carries no information, significance rests on which objects accounts share`,
+    );
+  if (s.cappedObjects > 0)
+    messages.push(
+      `${layer}: ${s.cappedObjects} object(s) had more than ${o.maxAccountsPerObject} actions inside one ${w} s window (largest ${s.maxActionsInWindow}); they were left out of the layer (${s.cappedActions} actions)`,
+    );
+  const edges: LayerEdge[] = res.pairs.map((p) => {
+    const lp = logConditionalPValue(p.count, p.expected, o.dispersion);
+    return {
+      layer,
+      a: p.a,
+      b: p.b,
+      count: p.count,
+      pValue: Math.exp(lp),
+      logPValue: lp,
+      expected: p.expected,
+      pairsTested: s.pairsTested,
+      windowSeconds: w,
+      meanDeltaSeconds: p.meanDeltaMs / 1000,
+      firstMs: p.firstMs,
+      lastMs: p.lastMs,
+    };
+  });
+  const weak = OBJECT_LAYER_DEFS.find((d) => d.layer === layer)?.weak ?? false;
+  ctx.log(
+    `${layer}: ${s.actions} actions, ${s.accounts} accounts, ${s.pairsTested} pairs tested, ${edges.length} candidates (${s.seconds.toFixed(2)} s)`,
+  );
+  return {
+    run: { layer, edges, tested: s.pairsTested, weak },
+    summary: {
+      layer,
+      windowSeconds: w,
+      status: s.actions === 0 ? 'empty' : 'ran',
+      pairsTested: s.pairsTested,
+      candidates: edges.length,
+      significant: 0,
+      stats: s,
+    },
+  };
+}
+
+/**
+ * Run the detector and return the findings together with the combined graph and per-layer
+ * summaries (for exports and explain).
+ * @example const r = await detectDetailed({ store, runId, seed: 1, log: console.error });
+ */
+export async function detectDetailed(
+  ctx: DetectorContext,
+  options: Partial<CoordinationOptions> = {},
+): Promise<DetailedResult> {
+  const o = resolveOptions(options);
+  const messages: string[] = [];
+  const empty = (): DetailedResult => ({
+    findings: [],
+    messages,
+    stats: { accounts: 0, edges: 0, clusters: 0 },
+    graph: { edges: [], clusters: [], clusterOf: new Map() },
+    layers: [],
+    options: o,
+  });
+  const counts = await ctx.store.counts();
+  if (counts.posts === 0) {
+    messages.push('coordination: the workspace holds no posts; nothing to analyse');
+    return empty();
+  }
+  const info = new Map((await ctx.store.coactionLayers()).map((l) => [l.layer, l]));
+  const runs: LayerRun[] = [];
+  const layers: LayerSummary[] = [];
+  for (const layer of o.layers) {
+    const w = o.windows[layer] ?? defaultWindows()[layer];
+    const li = info.get(storeLayerOf(layer));
+    if (!li || !li.available) {
+      const reason = li?.reason ?? 'this store cannot compute this layer';
+      messages.push(`${layer}: skipped, ${reason}`);
+      layers.push({
+        layer,
+        windowSeconds: w,
+        status: 'unavailable',
+        reason,
+        pairsTested: 0,
+        candidates: 0,
+        significant: 0,
+      });
+      continue;
+    }
+    const { run, summary } = await runObjectLayer(ctx, layer, w, o, messages);
+    runs.push(run);
+    layers.push(summary);
+  }
+  if (o.providers) {
+    for (const p of EDGE_PROVIDERS) {
+      const r = await p.edges(ctx);
+      messages.push(...(r.messages ?? []));
+      runs.push({ layer: p.layer, edges: r.edges, tested: r.tested ?? r.edges.length });
+      layers.push({
+        layer: p.layer,
+        windowSeconds: 0,
+        status: r.edges.length ? 'ran' : 'empty',
+        pairsTested: r.tested ?? r.edges.length,
+        candidates: r.edges.length,
+        significant: 0,
+      });
+    }
+  }
+  applyFdr(runs, o.fdrScope);
+  for (const r of runs) {
+    const s = layers.find((l) => l.layer === r.layer);
+    if (s) s.significant = r.edges.filter((e) => (e.qValue ?? 1) <= o.fdr).length;
+  }
+  const edges = combineLayers(runs, o.fdr);
+  const found = communities(edges, { seed: ctx.seed, resolution: o.resolution, minSize: o.minClusterSize });
+  const { groups, growth } = o.growClusters
+    ? await growClusters(ctx, found, layers, o, messages)
+    : { groups: found, growth: new Map<string, GrowthEvidence>() };
+  const accounts = new Set(edges.flatMap((e) => [e.a, e.b])).size;
+  if (edges.length === 0)
+    messages.push(
+      `coordination: no pair of accounts co-acts more than chance allows at FDR ${o.fdr} (${runs.reduce((s, r) => s + r.tested, 0)} pairs tested)`,
+    );
+  else if (groups.length === 0)
+    messages.push(
+      `coordination: ${edges.length} significant pair(s) among ${accounts} accounts, but no community of ${o.minClusterSize} or more`,
+    );
+  const { findings, graph } = await buildFindings(
+    ctx,
+    { name: NAME, version: VERSION },
+    o,
+    edges,
+    groups,
+    layers,
+    growth,
+  );
+  const stats: Record<string, number> = {
+    accounts,
+    edges: edges.length,
+    clusters: graph.clusters.length,
+    clusteredAccounts: graph.clusters.reduce((s, c) => s + c.members.length, 0),
+    joinedByGroupTest: growth.size,
+  };
+  for (const l of layers) {
+    stats[`${l.layer}.pairsTested`] = l.pairsTested;
+    stats[`${l.layer}.significant`] = l.significant;
+  }
+  return { findings, messages, stats, graph, layers, options: o };
+}
+
+/** `detect()` and `detect.detailed()`, after graphology's `louvain` / `louvain.detailed`. */
+const detect = Object.assign(
+  async (ctx: DetectorContext, options?: Partial<CoordinationOptions>): Promise<DetectResult> => {
+    const { findings, messages, stats } = await detectDetailed(ctx, options);
+    return { findings, messages, stats };
+  },
+  { detailed: detectDetailed },
+);
+
+export const coordinationDetector: Detector<CoordinationOptions> = {
+  name: NAME,
+  version: VERSION,
+  channel: 'coordination',
+  description:
+    'accounts acting in lockstep (co-repost, co-link, co-hashtag...), tested against a null model with FDR control',
+  defaults: DEFAULTS,
+  detect,
+};
+
+export { detect };
+export { explainPair, formatPairExplanation } from './explain.js';
+export {
+  writeEdgesCsv,
+  writeEdgesJsonl,
+  writeClustersCsv,
+  writeClustersJsonl,
+  writeGexf,
+  writeGraphml,
+} from './export.js';

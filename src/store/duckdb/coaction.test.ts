@@ -1,0 +1,420 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Post } from '../../model/post.js';
+import { bareAccount } from '../../model/post.js';
+import { isVigieError } from '../../util/errors.js';
+import { mulberry32, loadFixture } from '../../detectors/coordination/fixture.js';
+import { DuckDBStore } from './DuckDBStore.js';
+
+const T0 = Date.UTC(2017, 4, 3, 19);
+
+function mk(id: string, account: string, time: number, extra: Partial<Post> = {}): Post {
+  return {
+    platform: 'x',
+    postId: id,
+    accountId: account,
+    time,
+    text: null,
+    lang: 'und',
+    kind: 'original',
+    refPostId: null,
+    refAccountId: null,
+    urls: [],
+    canonicalUrls: [],
+    domains: [],
+    hashtags: [],
+    mentions: [],
+    media: [],
+    client: null,
+    ...extra,
+  };
+}
+
+const repost = (id: string, account: string, time: number, object: string) =>
+  mk(id, account, time, { kind: 'repost', refPostId: object });
+
+async function storeWith(posts: Post[], withAccounts = true): Promise<DuckDBStore> {
+  const store = await DuckDBStore.open(':memory:');
+  const ids = withAccounts ? [...new Set(posts.map((p) => p.accountId))] : [];
+  const accounts = ids.map((a) => ({
+    ...bareAccount('x', a),
+    createdAt: T0 - 86400_000,
+  }));
+  await loadFixture(store, { posts, accounts });
+  return store;
+}
+
+/** Brute force over all action pairs of each object: the oracle for pair generation. */
+function brute(posts: Post[], windowMs: number) {
+  const byObj = new Map<string, Post[]>();
+  for (const p of posts) {
+    if (p.kind !== 'repost' || !p.refPostId) continue;
+    const k = `x:${p.refPostId}`;
+    if (!byObj.has(k)) byObj.set(k, []);
+    byObj.get(k)!.push(p);
+  }
+  const pairs = new Map<string, Map<string, number>>(); // pair -> object -> closest delta
+  for (const [o, ps] of byObj)
+    for (let i = 0; i < ps.length; i++)
+      for (let j = i + 1; j < ps.length; j++) {
+        const [p, q] = [ps[i], ps[j]];
+        if (p.accountId === q.accountId) continue;
+        const d = Math.abs(p.time - q.time);
+        if (d > windowMs) continue;
+        const [a, b] = [`x:${p.accountId}`, `x:${q.accountId}`].sort();
+        const k = `${a} ${b}`;
+        if (!pairs.has(k)) pairs.set(k, new Map());
+        const m = pairs.get(k)!;
+        m.set(o, Math.min(m.get(o) ?? Infinity, d));
+      }
+  return pairs;
+}
+
+function randomReposts(seed: number, n: number, repeats: boolean): Post[] {
+  const rnd = mulberry32(seed);
+  const posts: Post[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    const a = `a${Math.floor(rnd() * 25)}`;
+    const k = Math.floor(Math.pow(rnd(), 2) * 30);
+    const o = `o${k}`;
+    if (!repeats && seen.has(a + o)) continue;
+    seen.add(a + o);
+    // Times on a 10 s grid: plenty of ties and pairs exactly at the window edge. The object's
+    // index in milliseconds keeps objects' first times distinct (strata order by first time).
+    posts.push(repost(`p${i}`, a, T0 + Math.floor(rnd() * 360) * 10_000 + k, o));
+  }
+  return posts;
+}
+
+const Q = { windowMs: 30_000, maxAccountsPerObject: 1000, minCount: 1, minObjectsPerStratum: 1 };
+
+describe('co-action pairs in DuckDB', () => {
+  for (const repeats of [false, true]) {
+    test(`pairs, counts and deltas equal brute force (${repeats ? 'repeated' : 'one'} action per account and object)`, async () => {
+      const posts = randomReposts(repeats ? 11 : 5, 600, repeats);
+      // Without account rows, keys come from the posts themselves.
+      const store = await storeWith(posts, !repeats);
+      try {
+        const r = await store.coactionPairs({ layer: 'co-repost', ...Q });
+        const want = brute(posts, Q.windowMs);
+        assert.equal(r.stats.pairsTested, want.size);
+        assert.equal(r.pairs.length, want.size);
+        for (const p of r.pairs) {
+          const m = want.get(`${p.a} ${p.b}`);
+          assert.ok(m, `unexpected pair ${p.a} ${p.b}`);
+          assert.equal(p.count, m.size);
+          const mean = [...m.values()].reduce((s, x) => s + x, 0) / m.size;
+          assert.ok(Math.abs(p.meanDeltaMs - mean) < 1e-6, `${p.meanDeltaMs} vs ${mean}`);
+          assert.ok(p.expected > 0 && p.firstMs <= p.lastMs);
+        }
+        // minCount only filters what is returned; all pairs are still counted.
+        const r2 = await store.coactionPairs({ layer: 'co-repost', ...Q, minCount: 2 });
+        assert.equal(r2.stats.pairsTested, want.size);
+        assert.equal(r2.pairs.length, [...want.values()].filter((m) => m.size >= 2).length);
+      } finally {
+        await store.close();
+      }
+    });
+  }
+
+  test('expected counts follow the stratified formula sum_s n_is n_js rate_s', async () => {
+    const posts = randomReposts(3, 500, false);
+    const store = await storeWith(posts);
+    try {
+      const size = 3;
+      const r = await store.coactionPairs({ layer: 'co-repost', ...Q, minObjectsPerStratum: size });
+      // Recompute the null from scratch: popularity bins cut into runs of `size` objects by first time.
+      const byObj = new Map<string, Post[]>();
+      for (const p of posts) byObj.set(p.refPostId!, [...(byObj.get(p.refPostId!) ?? []), p]);
+      const bins = new Map<number, { o: string; first: number }[]>();
+      for (const [o, ps] of byObj) {
+        const b = Math.floor(Math.log2(new Set(ps.map((p) => p.accountId)).size));
+        bins.set(b, [...(bins.get(b) ?? []), { o, first: Math.min(...ps.map((p) => p.time)) }]);
+      }
+      const stratumOf = new Map<string, string>();
+      for (const [b, objs] of bins) {
+        objs.sort((x, y) => x.first - y.first);
+        objs.forEach((x, i) => {
+          const chunk =
+            objs.length < size ? 0 : Math.min(Math.floor(i / size), Math.floor(objs.length / size) - 1);
+          stratumOf.set(x.o, `${b}/${chunk}`);
+        });
+      }
+      assert.equal(
+        r.stats.strata.reduce((s, x) => s + x.timeStrata, 0),
+        new Set(stratumOf.values()).size,
+      );
+      const map = { get: (o: string) => stratumOf.get(o) };
+      const inc = new Map<string, number>();
+      const wp = new Map<string, number>();
+      for (const [o, ps] of byObj) {
+        const s = map.get(o)!;
+        const d = ps.length;
+        let pairs = 0;
+        for (let i = 0; i < d; i++)
+          for (let j = i + 1; j < d; j++) if (Math.abs(ps[i].time - ps[j].time) <= Q.windowMs) pairs++;
+        inc.set(s, (inc.get(s) ?? 0) + d);
+        if (d > 1) wp.set(s, (wp.get(s) ?? 0) + (pairs * d) / (d - 1));
+      }
+      const n = new Map<string, Map<string, number>>();
+      for (const p of posts) {
+        const s = map.get(p.refPostId!)!;
+        const m = n.get(`x:${p.accountId}`) ?? new Map();
+        m.set(s, (m.get(s) ?? 0) + 1);
+        n.set(`x:${p.accountId}`, m);
+      }
+      for (const p of r.pairs.slice(0, 50)) {
+        let lambda = 0;
+        for (const [s, ni] of n.get(p.a)!) {
+          const nj = n.get(p.b)!.get(s) ?? 0;
+          const rate = (2 * (wp.get(s) ?? 0)) / (inc.get(s)! * inc.get(s)!);
+          lambda += ni * nj * rate;
+        }
+        assert.ok(Math.abs(p.expected - lambda) / lambda < 1e-9, `${p.expected} vs ${lambda}`);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('an object crowded beyond the cap inside one window is left out and reported', async () => {
+    const posts: Post[] = [];
+    for (let i = 0; i < 12; i++) posts.push(repost(`c${i}`, `fan${i}`, T0 + i * 1000, 'viral'));
+    for (let k = 0; k < 3; k++)
+      for (const a of ['r1', 'r2', 'r3'])
+        posts.push(repost(`r${k}${a}`, a, T0 + k * 3600_000 + 5000, `obscure${k}`));
+    const store = await storeWith(posts);
+    try {
+      const r = await store.coactionPairs({ layer: 'co-repost', ...Q, maxAccountsPerObject: 5 });
+      assert.equal(r.stats.cappedObjects, 1);
+      assert.equal(r.stats.cappedActions, 12);
+      assert.equal(r.stats.maxActionsInWindow, 12);
+      assert.deepEqual(
+        r.pairs.map((p) => `${p.a} ${p.b} ${p.count}`),
+        ['x:r1 x:r2 3', 'x:r1 x:r3 3', 'x:r2 x:r3 3'],
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('maxPValue drops only pairs whose point probability already exceeds it', async () => {
+    const posts = randomReposts(9, 700, false);
+    const store = await storeWith(posts);
+    try {
+      const all = await store.coactionPairs({ layer: 'co-repost', ...Q, minCount: 2 });
+      const some = await store.coactionPairs({ layer: 'co-repost', ...Q, minCount: 2, maxPValue: 0.05 });
+      assert.equal(some.stats.pairsTested, all.stats.pairsTested);
+      const kept = new Set(some.pairs.map((p) => p.a + p.b));
+      for (const p of all.pairs) {
+        const l = p.expected;
+        let lnPmf = -l + p.count * Math.log(l);
+        for (let k = 2; k <= p.count; k++) lnPmf -= Math.log(k);
+        const lnPoint = lnPmf - Math.log(1 - Math.exp(-l));
+        assert.equal(kept.has(p.a + p.b), lnPoint <= Math.log(0.05) + 1e-9, `${p.a} ${p.b}`);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('list layers: one action per distinct element; hashtag sets need two tags', async () => {
+    const u = 'https://ex.org/a';
+    const posts = [
+      mk('1', 'a', T0, { canonicalUrls: [u, u], urls: [u, u], hashtags: ['x', 'y'] }),
+      mk('2', 'b', T0 + 5000, { canonicalUrls: [u], urls: [u], hashtags: ['y', 'x'] }),
+      mk('3', 'c', T0 + 9000, { canonicalUrls: [u], urls: [u], hashtags: ['x'] }),
+    ];
+    const store = await storeWith(posts);
+    try {
+      const link = await store.coactionPairs({ layer: 'co-link', ...Q });
+      assert.equal(link.stats.actions, 3);
+      assert.equal(link.stats.pairsTested, 3);
+      const set = await store.coactionPairs({ layer: 'co-hashtag-set', ...Q });
+      assert.deepEqual(
+        set.pairs.map((p) => [p.a, p.b, p.count]),
+        [['x:a', 'x:b', 1]],
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('onlyAccounts restricts the pairs but not the null statistics', async () => {
+    const posts = randomReposts(4, 500, false);
+    const store = await storeWith(posts);
+    try {
+      const all = await store.coactionPairs({ layer: 'co-repost', ...Q });
+      const p = all.pairs[0];
+      const one = await store.coactionPairs({ layer: 'co-repost', ...Q, onlyAccounts: [p.a, p.b] });
+      assert.equal(one.pairs.length, 1);
+      assert.deepEqual(one.pairs[0], p);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('shared objects list the actions of the given accounts within the window', async () => {
+    const posts = [
+      repost('1', 'a', T0, 'o1'),
+      repost('2', 'b', T0 + 20_000, 'o1'),
+      repost('3', 'c', T0 + 500_000, 'o1'), // outside the window of a and b
+      repost('4', 'a', T0, 'o2'),
+      repost('5', 'b', T0 + 1000, 'o2'),
+      repost('6', 'c', T0 + 2000, 'o2'),
+    ];
+    const store = await storeWith(posts);
+    try {
+      const s = await store.sharedObjects({
+        layer: 'co-repost',
+        windowMs: 30_000,
+        accounts: ['x:a', 'x:b', 'x:c'],
+        limitObjects: 10,
+        limitActionsPerObject: 10,
+      });
+      assert.deepEqual(
+        s.map((o) => [o.object, o.accounts, o.actions.map((a) => a.postKey).join(' ')]),
+        [
+          ['x:o2', 3, 'x:4 x:5 x:6'],
+          ['x:o1', 2, 'x:1 x:2'],
+        ],
+      );
+      const accts = await store.accountsByKey(['x:a', 'x:zz', "x:a' OR 1=1"]);
+      assert.deepEqual(
+        accts.map((a) => a.accountId),
+        ['a'],
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('edge cases: empty layer, one account, unknown layer, near-dup layer not there', async () => {
+    const store = await storeWith([repost('1', 'solo', T0, 'o'), repost('2', 'solo', T0 + 1, 'o2')]);
+    try {
+      const r = await store.coactionPairs({ layer: 'co-repost', ...Q });
+      assert.equal(r.stats.accounts, 1);
+      assert.equal(r.pairs.length, 0);
+      const empty = await store.coactionPairs({ layer: 'co-image', ...Q });
+      assert.equal(empty.stats.actions, 0);
+      await assert.rejects(store.coactionPairs({ layer: 'nope', ...Q }), (e) => isVigieError(e, 'ERR_USAGE'));
+      const layers = await store.coactionLayers();
+      const text = layers.find((l) => l.layer === 'co-text');
+      assert.equal(text?.available, false);
+      await assert.rejects(store.coactionPairs({ layer: 'co-text', ...Q }), (e) =>
+        isVigieError(e, 'ERR_NOT_FOUND'),
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('co-text pairs accounts on near-duplicate groups once the near-dup detector has written them', async () => {
+    const posts = [
+      mk('1', 'a', T0, { text: 'Vote no!' }),
+      mk('2', 'b', T0 + 30_000, { text: 'vote NO !' }),
+      mk('3', 'c', T0 + 60_000, { text: 'something else' }),
+    ];
+    const store = await storeWith(posts);
+    try {
+      assert.equal((await store.coactionLayers()).find((l) => l.layer === 'co-text')?.available, false);
+      // Rows are referenced by their position in the posts table, as the near-dup detector does.
+      await store.saveNearDupGroups({
+        count: 3,
+        refs: new Float64Array([0, 1, 2]),
+        groupIds: new Float64Array([7, 7, 8]),
+        similarity: new Float32Array([0.9, 0.9, 1]),
+      });
+      assert.equal((await store.coactionLayers()).find((l) => l.layer === 'co-text')?.available, true);
+      const r = await store.coactionPairs({ layer: 'co-text', ...Q, windowMs: 60_000 });
+      assert.deepEqual(
+        r.pairs.map((p) => [p.a, p.b, p.count]),
+        [['x:a', 'x:b', 1]],
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('timing null: expected = sum over shared objects of min(1, k_i k_j tau_stratum)', async () => {
+    const posts = randomReposts(21, 500, true);
+    const store = await storeWith(posts);
+    try {
+      const big = 1_000_000; // one stratum per popularity bin
+      const r = await store.coactionPairs({
+        layer: 'co-repost',
+        ...Q,
+        minObjectsPerStratum: big,
+        nullModel: 'timing',
+      });
+      const byObj = new Map<string, Post[]>();
+      for (const p of posts) byObj.set(p.refPostId!, [...(byObj.get(p.refPostId!) ?? []), p]);
+      const binOf = new Map<string, number>();
+      const within = new Map<number, number>();
+      const all = new Map<number, number>();
+      for (const [o, ps] of byObj) {
+        const b = Math.floor(Math.log2(new Set(ps.map((p) => p.accountId)).size));
+        binOf.set(o, b);
+        for (let i = 0; i < ps.length; i++)
+          for (let j = i + 1; j < ps.length; j++) {
+            if (ps[i].accountId === ps[j].accountId) continue;
+            all.set(b, (all.get(b) ?? 0) + 1);
+            if (Math.abs(ps[i].time - ps[j].time) <= Q.windowMs) within.set(b, (within.get(b) ?? 0) + 1);
+          }
+      }
+      const k = (a: string, o: string) => byObj.get(o)!.filter((p) => `x:${p.accountId}` === a).length;
+      for (const p of r.pairs.slice(0, 40)) {
+        let lambda = 0;
+        let shared = 0;
+        for (const [o] of byObj) {
+          const [ka, kb] = [k(p.a, o), k(p.b, o)];
+          if (ka === 0 || kb === 0) continue;
+          shared++;
+          const b = binOf.get(o)!;
+          lambda += Math.min(1, ka * kb * ((within.get(b) ?? 0) / all.get(b)!));
+        }
+        assert.equal(p.sharedObjects, shared);
+        assert.ok(Math.abs(p.expected - lambda) / lambda < 1e-9, `${p.expected} vs ${lambda}`);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("group candidates: outsiders acting on a group's co-action objects within W of a member", async () => {
+    const posts: Post[] = [];
+    for (let k = 0; k < 4; k++) {
+      const at = T0 + k * 7200_000;
+      for (const [i, m] of ['a', 'b', 'c'].entries())
+        posts.push(repost(`g${k}${m}`, m, at + i * 5000, `push${k}`));
+      if (k < 3) posts.push(repost(`d${k}`, 'd', at + 20_000, `push${k}`)); // an outsider in step
+      posts.push(repost(`e${k}`, 'e', at + 3600_000, `push${k}`)); // an outsider an hour later
+    }
+    for (let i = 0; i < 200; i++) posts.push(repost(`n${i}`, `u${i % 40}`, T0 + i * 60_000, `org${i % 50}`));
+    const store = await storeWith(posts);
+    try {
+      const r = await store.groupCandidates({
+        layer: 'co-repost',
+        windowMs: 60_000,
+        maxAccountsPerObject: 1000,
+        minObjectsPerStratum: 1000, // one stratum per popularity bin
+        groups: [['x:a', 'x:b', 'x:c']],
+        minCount: 1,
+      });
+      assert.equal(r.groupObjects[0], 4);
+      assert.deepEqual(
+        r.candidates.map((c) => [c.account, c.count]),
+        [['x:d', 3]],
+      );
+      assert.equal(r.tested, 1);
+      // d's 3 actions land, by chance, on the 4 pushes in proportion to their share of the bin.
+      assert.ok(
+        r.candidates[0].expected > 0 && r.candidates[0].expected < 1,
+        String(r.candidates[0].expected),
+      );
+    } finally {
+      await store.close();
+    }
+  });
+});

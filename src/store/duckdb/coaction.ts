@@ -1,0 +1,641 @@
+/**
+ * Co-action pairs in DuckDB: "which accounts acted on the same object within W seconds",
+ * and the sufficient statistics of the coordination null model, all inside the engine.
+ *
+ * Pair generation never joins an object's actions with themselves (quadratic in a popular
+ * object) and never cuts time into fixed bins (which splits pairs at a bin edge, CooRnet's
+ * flaw). Actions are sorted by (object, time); for each action a window count gives how far
+ * its W-neighbourhood reaches in that order (`hi`), and only the rows `rn+1 .. hi` are
+ * generated and looked up by an equi-join on (object, row number): work proportional to the
+ * number of co-actions. Objects whose busiest window holds more than `maxAccountsPerObject`
+ * actions are not expanded (the cap is reported) but stay in the null model.
+ *
+ * The null model's statistics (see src/detectors/coordination/README.md), at the level of
+ * actions so that an account repeating itself on one object (a hashtag fifty times an evening)
+ * gets the extra chances it really has:
+ * - objects fall in strata: popularity bins (log2 of distinct accounts) by language, each cut
+ *   into runs of objects consecutive in time (popular moments), `minObjectsPerStratum` per run;
+ * - `n_is`: actions of account i on objects of stratum s;
+ * - per stratum, `rate_s = 2 * sum_o A_o * k_o / (k_o - 1) / M_s^2`, where k_o counts the
+ *   actions on o, A_o the pairs of actions of different accounts on o within W, and M_s the
+ *   actions in the stratum;
+ * - the expected co-actions of i and j is `sum_s n_is * n_js * rate_s`.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Account } from '../../model/post.js';
+import { VigieError } from '../../util/errors.js';
+import type {
+  CoactionLayerInfo,
+  CoactionPair,
+  CoactionQuery,
+  CoactionResult,
+  CoactionStats,
+  GroupGrowthQuery,
+  GroupGrowthResult,
+  SharedObject,
+  SharedObjectsQuery,
+} from '../coaction-types.js';
+
+/**
+ * One object layer: a SELECT yielding (platform, account_id, post_id, created_at, obj) where
+ * `obj` is what "the same object" means. Adding a layer is one entry here.
+ */
+interface ObjectLayerSql {
+  object: string;
+  select: string;
+  /** A table the layer reads besides `posts`; the layer is unavailable while it is missing or empty. */
+  requires?: { table: string; reason: string };
+}
+
+const COLS = `platform, account_id, post_id, created_at, lang`;
+
+/** Select the actions of a list column, one row per element. */
+function unnested(column: string, prefix = ''): string {
+  const obj = prefix ? `${prefix} || x.v` : 'x.v';
+  return `SELECT ${COLS}, ${obj} AS obj FROM (SELECT ${COLS}, unnest(list_distinct(${column})) AS v FROM posts WHERE len(${column}) > 0) x`;
+}
+
+export const OBJECT_LAYERS: Record<string, ObjectLayerSql> = {
+  'co-repost': {
+    object: 'the reposted post (platform:post id)',
+    select: `SELECT ${COLS}, platform || ':' || ref_post_id AS obj FROM posts WHERE kind = 'repost' AND ref_post_id IS NOT NULL`,
+  },
+  'co-link': { object: 'a canonical URL', select: unnested('canonical_urls') },
+  'co-domain': { object: 'a registrable domain', select: unnested('domains') },
+  'co-hashtag': { object: 'a hashtag', select: unnested('hashtags') },
+  'co-hashtag-set': {
+    object: 'the sorted set of two or more hashtags of a post',
+    select: `SELECT ${COLS}, array_to_string(list_sort(list_distinct(hashtags)), ' #') AS obj FROM posts
+      WHERE len(list_distinct(hashtags)) >= 2`,
+  },
+  'co-mention': {
+    object: 'a mentioned account (platform:handle)',
+    select: unnested('mentions', `platform || ':'`),
+  },
+  'co-reply': {
+    object: 'the replied-to post (platform:post id)',
+    select: `SELECT ${COLS}, platform || ':' || ref_post_id AS obj FROM posts WHERE kind = 'reply' AND ref_post_id IS NOT NULL`,
+  },
+  'co-image': { object: 'a media hash or id', select: unnested('media') },
+  // Near-duplicate text groups are written by the near-dup detector (src/detectors/near-dup/).
+  'co-text': {
+    object: 'a near-duplicate text group',
+    select: `SELECT p.platform, p.account_id, p.post_id, p.created_at, p.lang, CAST(g.group_id AS VARCHAR) AS obj
+      FROM posts p JOIN near_dup_groups g ON g.platform = p.platform AND g.post_id = p.post_id`,
+    requires: {
+      table: 'near_dup_groups',
+      reason: 'no near-duplicate text groups in this workspace yet (run the near-dup detector first)',
+    },
+  },
+};
+
+function num(v: unknown): number {
+  return typeof v === 'bigint'
+    ? Number(v)
+    : typeof v === 'number'
+      ? v
+      : v === null || v === undefined
+        ? 0
+        : Number(v);
+}
+
+async function rows(conn: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
+  return (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
+}
+
+/** Whether a table the layer reads exists and holds rows (table names come from OBJECT_LAYERS only). */
+async function tableHasRows(conn: DuckDBConnection, table: string): Promise<boolean> {
+  const r = await rows(
+    conn,
+    `SELECT count(*) AS n FROM information_schema.tables WHERE table_name = '${table.replace(/'/g, "''")}'`,
+  );
+  if (num(r[0].n) === 0) return false;
+  const [x] = await rows(conn, `SELECT EXISTS (SELECT 1 FROM "${table.replace(/"/g, '""')}") AS e`);
+  return x.e === true;
+}
+
+/** The layers and whether this workspace has what each needs. */
+export async function coactionLayers(conn: DuckDBConnection): Promise<CoactionLayerInfo[]> {
+  const out: CoactionLayerInfo[] = [];
+  for (const [layer, spec] of Object.entries(OBJECT_LAYERS)) {
+    const ok = !spec.requires || (await tableHasRows(conn, spec.requires.table));
+    out.push({ layer, object: spec.object, available: ok, ...(ok ? {} : { reason: spec.requires!.reason }) });
+  }
+  return out;
+}
+
+async function layerSpec(conn: DuckDBConnection, layer: string): Promise<ObjectLayerSql> {
+  const spec = OBJECT_LAYERS[layer];
+  if (!spec)
+    throw new VigieError(
+      'ERR_USAGE',
+      `unknown co-action layer "${layer}"; layers: ${Object.keys(OBJECT_LAYERS).join(', ')}`,
+    );
+  if (spec.requires && !(await tableHasRows(conn, spec.requires.table)))
+    throw new VigieError('ERR_NOT_FOUND', `layer ${layer}: ${spec.requires.reason}`);
+  return spec;
+}
+
+function positiveInt(name: string, v: number, min: number): number {
+  if (!Number.isFinite(v) || v < min)
+    throw new VigieError('ERR_USAGE', `${name} must be a number >= ${min} (got ${v})`);
+  return Math.round(v);
+}
+
+/**
+ * Temp table of account keys (k, platform, account_id, h), filled through the appender:
+ * keys are data, never SQL.
+ */
+async function keysTable(conn: DuckDBConnection, name: string, keys: string[]): Promise<void> {
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${name} (k VARCHAR, platform VARCHAR, account_id VARCHAR)`);
+  const app = await conn.createAppender(name, 'main', 'temp');
+  try {
+    for (const k of new Set(keys)) {
+      const [platform, accountId] = splitKey(k);
+      app.appendVarchar(k);
+      app.appendVarchar(platform);
+      app.appendVarchar(accountId);
+      app.endRow();
+    }
+    app.flushSync();
+  } finally {
+    app.closeSync();
+  }
+}
+
+const TEMP = [
+  'ca_act', 'ca_w', 'ca_ao', 'ca_obj', 'ca_ol', 'ca_os', 'ca_strata', 'ca_acc_s', 'ca_wg', 'ca_po', 'ca_pair', 'ca_res', 'ca_keys', 'ca_only',
+  'gg_m', 'gg_o', 'gg_c', 'gg_res',
+]; // prettier-ignore
+
+async function dropTemps(conn: DuckDBConnection): Promise<void> {
+  for (const t of TEMP) await conn.run(`DROP TABLE IF EXISTS ${t}`);
+}
+
+/** Splits `platform:account_id` at the first colon. */
+export function splitKey(k: string): [string, string] {
+  const i = k.indexOf(':');
+  return i < 0 ? ['', k] : [k.slice(0, i), k.slice(i + 1)];
+}
+
+interface Prepared {
+  stats: CoactionStats;
+  /** One action per (account, object) in the whole layer. */
+  uniqueActions: boolean;
+  /** False when nothing can pair (no actions, one account, everything capped). */
+  ok: boolean;
+}
+
+/**
+ * The shared first half of every co-action operation: the layer's actions (ca_act), their
+ * (object, time) order and window reach (ca_w), account-object counts (ca_ao), per-object
+ * statistics (ca_obj), the strata of the null model (ca_os, ca_strata) and, for the
+ * configuration null, each account's actions per stratum (ca_acc_s). Temp tables; the caller
+ * drops them.
+ */
+async function prepareLayer(
+  conn: DuckDBConnection,
+  spec: ObjectLayerSql,
+  layer: string,
+  W: number,
+  cap: number,
+  minStratum: number,
+  accountStrata: boolean,
+): Promise<Prepared> {
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ca_act AS
+      SELECT hash(platform, account_id) AS a, hash(obj) AS o, epoch_ms(created_at) AS t, lang AS l
+      FROM (${spec.select}) WHERE obj IS NOT NULL AND obj <> ''`);
+  const [s] = await rows(
+    conn,
+    `SELECT count(*) AS n, min(t) AS t0, max(t) AS t1,
+         coalesce(avg(CASE WHEN t % 60000 = 0 THEN 1.0 ELSE 0.0 END), 0) AS wm FROM ca_act`,
+  );
+  const stats: CoactionStats = {
+    layer,
+    windowMs: W,
+    actions: num(s.n),
+    accounts: 0,
+    objects: 0,
+    pairsTested: 0,
+    pairsReturned: 0,
+    cappedObjects: 0,
+    cappedActions: 0,
+    maxActionsInWindow: 0,
+    firstMs: s.t0 === null ? null : num(s.t0),
+    lastMs: s.t1 === null ? null : num(s.t1),
+    wholeMinuteShare: num(s.wm),
+    strata: [],
+    seconds: 0,
+  };
+  if (stats.actions === 0) return { stats, uniqueActions: true, ok: false };
+
+  // rn: position in (object, time) order; hi: last position within W after it. Both windows
+  // share one sort. Ties in time may be ordered either way: each pair is still counted once.
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ca_w AS
+      SELECT a, o, t, row_number() OVER w AS rn,
+        count(*) OVER (PARTITION BY o ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND ${W} FOLLOWING) AS hi
+      FROM ca_act WINDOW w AS (PARTITION BY o ORDER BY t)`);
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE ca_ao AS SELECT a, o, count(*) AS k FROM ca_act GROUP BY a, o`,
+  );
+  // Per object: actions n, distinct accounts d, action pairs of different accounts within W,
+  // busiest window, and the object's offset in the global (object, time) order.
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ca_obj AS
+      SELECT o, n, d, sk2, wp, mw, tf, CAST(floor(log2(d)) AS INTEGER) AS bin,
+        CAST(coalesce(sum(n) OVER (ORDER BY o ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS BIGINT) AS base
+      FROM (SELECT o, count(*) AS n, sum(hi - rn) AS wp, max(hi - rn + 1) AS mw, min(t) AS tf FROM ca_w GROUP BY o)
+        JOIN (SELECT o, count(*) AS d, sum(k * k) AS sk2 FROM ca_ao GROUP BY o) USING (o)`);
+  const [u] = await rows(
+    conn,
+    `SELECT (SELECT count(*) FROM ca_ao) AS ao, (SELECT count(DISTINCT a) FROM ca_ao) AS na,
+         (SELECT count(*) FROM ca_obj) AS no`,
+  );
+  stats.accounts = num(u.na);
+  stats.objects = num(u.no);
+  const uniqueActions = num(u.ao) === stats.actions;
+  if (!uniqueActions) {
+    // Pairs of one account's own actions are no co-action: take them out of the window pairs.
+    await conn.run(`UPDATE ca_obj SET wp = ca_obj.wp - s.sp FROM (
+          SELECT o, sum(h - r) AS sp FROM (
+            SELECT o, row_number() OVER v AS r,
+              count(*) OVER (PARTITION BY o, a ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND ${W} FOLLOWING) AS h
+            FROM ca_act WHERE (a, o) IN (SELECT (a, o) FROM ca_ao WHERE k > 1)
+            WINDOW v AS (PARTITION BY o, a ORDER BY t))
+          GROUP BY o) s
+        WHERE s.o = ca_obj.o`);
+  }
+  const [cp] = await rows(
+    conn,
+    `SELECT count(*) AS n, coalesce(sum(n), 0) AS acts FROM ca_obj WHERE mw > ${cap}`,
+  );
+  const [mx] = await rows(conn, `SELECT max(mw) AS m FROM ca_obj`);
+  stats.cappedObjects = num(cp.n);
+  stats.cappedActions = num(cp.acts);
+  stats.maxActionsInWindow = num(mx.m);
+  if (stats.accounts < 2 || stats.cappedObjects === stats.objects) return { stats, uniqueActions, ok: false };
+
+  // Strata: within each popularity bin and language, runs of objects consecutive in time (by
+  // first action) holding at least minStratum objects each; a thin last run joins the one
+  // before it. So a televised debate's top posts form their own strata, apart from the day's
+  // other viral posts, and each language community is compared with itself.
+  // Each object's language: the most common among its actions (ties by name).
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ca_ol AS
+      SELECT o, first(l ORDER BY c DESC, l) AS l
+      FROM (SELECT o, coalesce(l, 'und') AS l, count(*) AS c FROM ca_act GROUP BY ALL) GROUP BY o`);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ca_os AS
+      SELECT o, hash(bin, l, CASE WHEN cnt < ${minStratum} THEN 0
+          ELSE least((r - 1) // ${minStratum}, cnt // ${minStratum} - 1) END) AS s
+      FROM (SELECT o, bin, l, row_number() OVER (PARTITION BY bin, l ORDER BY tf, o) AS r,
+              count(*) OVER (PARTITION BY bin, l) AS cnt
+            FROM ca_obj JOIN ca_ol USING (o) WHERE mw <= ${cap})`);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ca_strata AS
+      SELECT s, any_value(c.bin) AS bin, count(*) AS objects, min(d) AS dmin, max(d) AS dmax, sum(n) AS inc,
+        sum(CASE WHEN n > 1 THEN wp * n / (n - 1) ELSE 0 END) AS wpc,
+        2 * sum(CASE WHEN n > 1 THEN wp * n / (n - 1) ELSE 0 END) / (CAST(sum(n) AS DOUBLE) * sum(n)) AS rate,
+        -- Share of the stratum's action pairs of different accounts that fall within W.
+        coalesce(sum(wp) / nullif(sum((CAST(n AS DOUBLE) * n - sk2) / 2), 0), 0) AS tau
+      FROM ca_obj c JOIN ca_os USING (o) GROUP BY s`);
+  const bins = await rows(
+    conn,
+    `SELECT bin, count(*) AS strata, sum(objects) AS objects, min(dmin) AS dmin, max(dmax) AS dmax,
+         sum(inc) AS inc, sum(wpc) AS wpc, min(rate) AS rmin, max(rate) AS rmax, min(tau) AS tmin, max(tau) AS tmax
+       FROM ca_strata GROUP BY bin ORDER BY bin DESC`,
+  );
+  stats.strata = bins.map((b) => ({
+    minAccounts: num(b.dmin),
+    maxAccounts: num(b.dmax),
+    objects: num(b.objects),
+    timeStrata: num(b.strata),
+    incidences: num(b.inc),
+    windowPairs: num(b.wpc),
+    rateMin: num(b.rmin),
+    rateMax: num(b.rmax),
+    tauMin: num(b.tmin),
+    tauMax: num(b.tmax),
+  }));
+  if (accountStrata)
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ca_acc_s AS
+        SELECT x.a, os.s, count(*) AS n FROM ca_act x JOIN ca_os os USING (o) GROUP BY x.a, os.s`);
+
+  return { stats, uniqueActions, ok: true };
+}
+
+/**
+ * Account pairs acting on the same object within the window, with counts, deltas and the
+ * null model's expected count. See the module header for the method.
+ */
+export async function coactionPairs(conn: DuckDBConnection, q: CoactionQuery): Promise<CoactionResult> {
+  const t0 = performance.now();
+  const spec = await layerSpec(conn, q.layer);
+  const W = positiveInt('windowMs', q.windowMs, 0);
+  const cap = positiveInt('maxAccountsPerObject', q.maxAccountsPerObject, 2);
+  const minCount = positiveInt('minCount', q.minCount, 1);
+  const minStratum = positiveInt('minObjectsPerStratum', q.minObjectsPerStratum, 1);
+  const maxP = q.maxPValue ?? 1;
+  const timing = q.nullModel === 'timing';
+  if (!(maxP > 0 && maxP <= 1))
+    throw new VigieError('ERR_USAGE', `maxPValue must be in (0, 1] (got ${maxP})`);
+  try {
+    const prep = await prepareLayer(conn, spec, q.layer, W, cap, minStratum, !timing);
+    const { stats, uniqueActions } = prep;
+    const done = (pairs: CoactionPair[]): CoactionResult => {
+      stats.pairsReturned = pairs.length;
+      stats.seconds = (performance.now() - t0) / 1000;
+      return { stats, pairs };
+    };
+    if (!prep.ok) return done([]);
+
+    let only = '';
+    if (q.onlyAccounts) {
+      await keysTable(conn, 'ca_only', q.onlyAccounts);
+      only = `AND w.a IN (SELECT hash(platform, account_id) FROM ca_only)`;
+    }
+    // Global positions: g for the action, gh for the last action within W after it on the same
+    // object. Pairs are (g, g+1..gh): one equi-join per co-action, never a scan of the object.
+    // `rep` marks an account's repeated actions on one object (rare for reposts).
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ca_wg AS
+      SELECT w.a, w.o, w.t, c.base + w.rn AS g, c.base + w.hi AS gh,
+        ${uniqueActions ? 'false' : '(w.a, w.o) IN (SELECT (a, o) FROM ca_ao WHERE k > 1)'} AS rep
+      FROM ca_w w JOIN ca_obj c USING (o)
+      WHERE c.mw <= ${cap} AND c.d > 1 ${only}`);
+    const gen = (probe: string, build: string) => `
+      FROM (SELECT a, o, t, unnest(range(g + 1, gh + 1)) AS g2 FROM ca_wg WHERE gh > g AND ${probe}) g
+      JOIN (SELECT * FROM ca_wg WHERE ${build}) b ON b.g = g.g2 WHERE b.a <> g.a`;
+    // Neither account repeats itself on the object: one row per (pair, object), one aggregation.
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ca_pair AS
+      SELECT least(g.a, b.a) AS x, greatest(g.a, b.a) AS y, count(*) AS c, sum(abs(b.t - g.t)) AS sdt,
+        min(least(g.t, b.t)) AS t0, max(least(g.t, b.t)) AS t1
+      ${gen('NOT rep', 'NOT rep')} GROUP BY 1, 2`);
+    if (!uniqueActions) {
+      // Repeated actions: keep the closest two actions of the pair on each object, then merge.
+      await conn.run(`CREATE OR REPLACE TEMP TABLE ca_po AS
+        SELECT x, y, count(*) AS c, sum(dt) AS sdt, min(t0) AS t0, max(t0) AS t1 FROM (
+          SELECT least(ga, ba) AS x, greatest(ga, ba) AS y, o, min(abs(bt - gt)) AS dt, min(least(gt, bt)) AS t0
+          FROM (SELECT g.a AS ga, g.o AS o, g.t AS gt, b.a AS ba, b.t AS bt ${gen('rep', 'true')}
+                UNION ALL SELECT g.a, g.o, g.t, b.a, b.t ${gen('NOT rep', 'rep')})
+          GROUP BY 1, 2, 3)
+        GROUP BY x, y`);
+      await conn.run(`UPDATE ca_pair SET c = ca_pair.c + p.c, sdt = ca_pair.sdt + p.sdt,
+          t0 = least(ca_pair.t0, p.t0), t1 = greatest(ca_pair.t1, p.t1)
+        FROM ca_po p WHERE p.x = ca_pair.x AND p.y = ca_pair.y`);
+      await conn.run(
+        `INSERT INTO ca_pair SELECT p.* FROM ca_po p ANTI JOIN ca_pair q ON q.x = p.x AND q.y = p.y`,
+      );
+    }
+    const [pc] = await rows(conn, `SELECT count(*) AS n FROM ca_pair`);
+    stats.pairsTested = num(pc.n);
+
+    // Pairs that cannot reach maxP are dropped in the engine: P(X >= c) >= P(X = c), so a pair
+    // whose point probability (conditioned on X >= 1) exceeds maxP has p > maxP. Poisson, or
+    // negative binomial when the null's expectation is given a dispersion.
+    const phi = q.dispersion ?? 0;
+    if (!(phi >= 0 && phi <= 10))
+      throw new VigieError('ERR_USAGE', `dispersion must be in [0, 10] (got ${phi})`);
+    const L = 'l.expected';
+    let lnPoint: string;
+    let lnSel: string;
+    if (phi > 0) {
+      const r = 1 / (phi * phi);
+      lnPoint = `lgamma(r.c + ${r}) - lgamma(${r}) - lgamma(r.c + 1) + ${r} * ln(${r} / (${L} + ${r})) + r.c * ln(${L} / (${L} + ${r}))`;
+      lnSel = `CASE WHEN ${L} > 1e-6 THEN ln(1 - exp(${r} * ln(${r} / (${L} + ${r})))) ELSE ln(${L}) END`;
+    } else {
+      lnPoint = `-${L} + r.c * ln(${L}) - lgamma(r.c + 1)`;
+      lnSel = `CASE WHEN ${L} > 1e-6 THEN ln(1 - exp(-${L})) ELSE ln(${L}) - ${L} / 2 END`;
+    }
+    const pFilter = maxP < 1 ? `WHERE ${L} > 0 AND (${lnPoint} - (${lnSel})) <= ${Math.log(maxP)}` : '';
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ca_res AS
+      WITH res AS (SELECT * FROM ca_pair WHERE c >= ${minCount}),
+       lam AS (${
+         timing
+           ? `SELECT r.x, r.y, sum(least(1.0, CAST(p.k AS DOUBLE) * q.k * st.tau)) AS expected, count(*) AS shared
+              FROM res r JOIN ca_ao p ON p.a = r.x JOIN ca_ao q ON q.a = r.y AND q.o = p.o
+                JOIN ca_os os ON os.o = p.o JOIN ca_strata st ON st.s = os.s
+              GROUP BY r.x, r.y`
+           : `SELECT r.x, r.y, sum(CAST(ax.n AS DOUBLE) * ay.n * st.rate) AS expected, CAST(NULL AS BIGINT) AS shared
+              FROM res r JOIN ca_acc_s ax ON ax.a = r.x JOIN ca_acc_s ay ON ay.a = r.y AND ay.s = ax.s
+                JOIN ca_strata st ON st.s = ax.s
+              GROUP BY r.x, r.y`
+       }),
+       kept AS (SELECT r.*, l.expected, l.shared FROM res r JOIN lam l ON l.x = r.x AND l.y = r.y ${pFilter})
+      SELECT * FROM kept`);
+    // Account keys from the accounts table (one row per account); the posts only for any missing.
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ca_keys AS
+      WITH ids AS (SELECT x AS h FROM ca_res UNION SELECT y FROM ca_res)
+      SELECT hash(platform, account_id) AS h, platform || ':' || account_id AS k FROM accounts
+      WHERE hash(platform, account_id) IN (SELECT h FROM ids)`);
+    const [miss] = await rows(
+      conn,
+      `SELECT count(*) AS n FROM (SELECT x AS h FROM ca_res UNION SELECT y FROM ca_res) WHERE h NOT IN (SELECT h FROM ca_keys)`,
+    );
+    if (num(miss.n) > 0)
+      await conn.run(`INSERT INTO ca_keys
+        SELECT DISTINCT hash(platform, account_id), platform || ':' || account_id FROM posts
+        WHERE hash(platform, account_id) IN
+          (SELECT x FROM ca_res UNION SELECT y FROM ca_res EXCEPT SELECT h FROM ca_keys)`);
+    const res = await rows(
+      conn,
+      `SELECT kx.k AS ka, ky.k AS kb, r.c, r.sdt / r.c AS dt, r.t0, r.t1, r.expected, r.shared
+       FROM ca_res r JOIN ca_keys kx ON kx.h = r.x JOIN ca_keys ky ON ky.h = r.y`,
+    );
+    const pairs: CoactionPair[] = res.map((r) => {
+      const ka = String(r.ka);
+      const kb = String(r.kb);
+      return {
+        a: ka < kb ? ka : kb,
+        b: ka < kb ? kb : ka,
+        count: num(r.c),
+        meanDeltaMs: num(r.dt),
+        firstMs: num(r.t0),
+        lastMs: num(r.t1),
+        expected: num(r.expected),
+        ...(r.shared === null || r.shared === undefined ? {} : { sharedObjects: num(r.shared) }),
+      };
+    });
+    if (new Set(pairs.map((p) => p.a + '\u0000' + p.b)).size !== pairs.length)
+      throw new VigieError(
+        'ERR_STORE',
+        `layer ${q.layer}: two account keys share one 64-bit hash; please report this`,
+      );
+    pairs.sort((x, y) => (x.a < y.a ? -1 : x.a > y.a ? 1 : x.b < y.b ? -1 : x.b > y.b ? 1 : 0));
+    return done(pairs);
+  } finally {
+    await dropTemps(conn);
+  }
+}
+
+/**
+ * Accounts outside each group that acted, within W of a member, on objects the group's members
+ * co-acted on; with the number of such objects and how many of the group's objects the account
+ * would act on at all by chance (configuration null, timing ignored: conservative).
+ */
+export async function groupCandidates(
+  conn: DuckDBConnection,
+  q: GroupGrowthQuery,
+): Promise<GroupGrowthResult> {
+  const t0 = performance.now();
+  const spec = await layerSpec(conn, q.layer);
+  const W = positiveInt('windowMs', q.windowMs, 0);
+  const cap = positiveInt('maxAccountsPerObject', q.maxAccountsPerObject, 2);
+  const minStratum = positiveInt('minObjectsPerStratum', q.minObjectsPerStratum, 1);
+  const minCount = positiveInt('minCount', q.minCount, 1);
+  const out: GroupGrowthResult = {
+    layer: q.layer,
+    candidates: [],
+    tested: 0,
+    groupObjects: q.groups.map(() => 0),
+    seconds: 0,
+  };
+  if (q.groups.length === 0) return out;
+  try {
+    const prep = await prepareLayer(conn, spec, q.layer, W, cap, minStratum, true);
+    if (!prep.ok) return out;
+    await conn.run(`CREATE OR REPLACE TEMP TABLE gg_m (g INTEGER, platform VARCHAR, account_id VARCHAR)`);
+    const app = await conn.createAppender('gg_m', 'main', 'temp');
+    try {
+      q.groups.forEach((members, g) => {
+        for (const k of new Set(members)) {
+          const [platform, accountId] = splitKey(k);
+          app.appendInteger(g);
+          app.appendVarchar(platform);
+          app.appendVarchar(accountId);
+          app.endRow();
+        }
+      });
+      app.flushSync();
+    } finally {
+      app.closeSync();
+    }
+    // The group's co-action objects: two different members within W of each other.
+    await conn.run(`CREATE OR REPLACE TEMP TABLE gg_o AS
+      WITH m AS (SELECT g, hash(platform, account_id) AS a FROM gg_m),
+      ma AS (SELECT m.g, x.a, x.o, x.t FROM ca_act x JOIN m ON m.a = x.a JOIN ca_os os ON os.o = x.o),
+      win AS (SELECT g, o, min(a) OVER w AS lo, max(a) OVER w AS hi FROM ma
+              WINDOW w AS (PARTITION BY g, o ORDER BY t RANGE BETWEEN ${W} PRECEDING AND ${W} FOLLOWING))
+      SELECT DISTINCT g, o FROM win WHERE lo <> hi`);
+    const objs = await rows(conn, `SELECT g, count(*) AS n FROM gg_o GROUP BY g`);
+    for (const r of objs) out.groupObjects[num(r.g)] = num(r.n);
+    // Outsiders' actions on those objects within W of a member action.
+    await conn.run(`CREATE OR REPLACE TEMP TABLE gg_c AS
+      WITH m AS (SELECT g, hash(platform, account_id) AS a FROM gg_m),
+      acts AS (
+        SELECT go.g, x.a, x.o, x.t, (mm.a IS NOT NULL) AS mem
+        FROM gg_o go JOIN ca_act x ON x.o = go.o LEFT JOIN m mm ON mm.g = go.g AND mm.a = x.a),
+      win AS (SELECT *, sum(CASE WHEN mem THEN 1 ELSE 0 END) OVER w AS near FROM acts
+              WINDOW w AS (PARTITION BY g, o ORDER BY t RANGE BETWEEN ${W} PRECEDING AND ${W} FOLLOWING))
+      SELECT g, a, count(DISTINCT o) AS y FROM win
+      WHERE NOT mem AND near > 0 AND a NOT IN (SELECT a FROM m)
+      GROUP BY g, a`);
+    const [tc] = await rows(conn, `SELECT count(*) AS n FROM gg_c`);
+    out.tested = num(tc.n);
+    await conn.run(`CREATE OR REPLACE TEMP TABLE gg_res AS
+      WITH share AS (
+        SELECT go.g, os.s, sum(c.n) / any_value(st.inc) AS share
+        FROM gg_o go JOIN ca_obj c ON c.o = go.o JOIN ca_os os ON os.o = go.o JOIN ca_strata st ON st.s = os.s
+        GROUP BY go.g, os.s),
+      cand AS (SELECT * FROM gg_c WHERE y >= ${minCount})
+      SELECT cand.g, cand.a, cand.y, sum(acs.n * sh.share) AS expected
+      FROM cand JOIN ca_acc_s acs ON acs.a = cand.a JOIN share sh ON sh.g = cand.g AND sh.s = acs.s
+      GROUP BY cand.g, cand.a, cand.y`);
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ca_keys AS
+      SELECT hash(platform, account_id) AS h, platform || ':' || account_id AS k FROM accounts
+      WHERE hash(platform, account_id) IN (SELECT a FROM gg_res)`);
+    const [miss] = await rows(
+      conn,
+      `SELECT count(*) AS n FROM (SELECT DISTINCT a FROM gg_res) WHERE a NOT IN (SELECT h FROM ca_keys)`,
+    );
+    if (num(miss.n) > 0)
+      await conn.run(`INSERT INTO ca_keys
+        SELECT DISTINCT hash(platform, account_id), platform || ':' || account_id FROM posts
+        WHERE hash(platform, account_id) IN (SELECT a FROM gg_res EXCEPT SELECT h FROM ca_keys)`);
+    const res = await rows(
+      conn,
+      `SELECT r.g, k.k, r.y, r.expected FROM gg_res r JOIN ca_keys k ON k.h = r.a ORDER BY r.g, k.k`,
+    );
+    out.candidates = res.map((r) => ({
+      group: num(r.g),
+      account: String(r.k),
+      count: num(r.y),
+      expected: num(r.expected),
+    }));
+    out.seconds = (performance.now() - t0) / 1000;
+    return out;
+  } finally {
+    await dropTemps(conn);
+  }
+}
+
+/**
+ * Objects that at least two of the given accounts acted on within the window of each other,
+ * most shared first, with the actions of those accounts on them.
+ */
+export async function sharedObjects(conn: DuckDBConnection, q: SharedObjectsQuery): Promise<SharedObject[]> {
+  const spec = await layerSpec(conn, q.layer);
+  const W = positiveInt('windowMs', q.windowMs, 0);
+  const limO = positiveInt('limitObjects', q.limitObjects, 1);
+  const limA = positiveInt('limitActionsPerObject', q.limitActionsPerObject, 1);
+  if (q.accounts.length < 2) return [];
+  try {
+    await keysTable(conn, 'so_keys', q.accounts);
+    // A user's action counts when another given account acted on the object within W of it:
+    // the smallest and largest account in its two-sided window then differ.
+    const r = await rows(
+      conn,
+      `WITH act AS (
+         SELECT DISTINCT k.k AS acc, x.platform || ':' || x.post_id AS pk, epoch_ms(x.created_at) AS t, x.obj
+         FROM (${spec.select}) x JOIN so_keys k ON k.platform = x.platform AND k.account_id = x.account_id
+         WHERE obj IS NOT NULL AND obj <> ''),
+       win AS (
+         SELECT *, min(acc) OVER w AS lo, max(acc) OVER w AS hi FROM act
+         WINDOW w AS (PARTITION BY obj ORDER BY t RANGE BETWEEN ${W} PRECEDING AND ${W} FOLLOWING)),
+       kept AS (SELECT * FROM win WHERE lo <> hi),
+       objs AS (
+         SELECT obj, count(DISTINCT acc) AS n, min(t) AS first FROM kept GROUP BY obj
+         ORDER BY n DESC, first, obj LIMIT ${limO})
+       SELECT o.obj, o.n, list({'acc': k.acc, 'pk': k.pk, 't': k.t} ORDER BY k.t, k.acc, k.pk)[1:${limA}] AS acts
+       FROM objs o JOIN kept k USING (obj)
+       GROUP BY o.obj, o.n, o.first ORDER BY o.n DESC, o.first, o.obj`,
+    );
+    return r.map((x) => ({
+      object: String(x.obj),
+      accounts: num(x.n),
+      actions: (x.acts as { acc: string; pk: string; t: unknown }[]).map((a) => ({
+        account: String(a.acc),
+        postKey: String(a.pk),
+        timeMs: num(a.t),
+      })),
+    }));
+  } finally {
+    await conn.run(`DROP TABLE IF EXISTS so_keys`);
+  }
+}
+
+/** Accounts by `platform:account_id` key. */
+export async function accountsByKey(conn: DuckDBConnection, keys: string[]): Promise<Account[]> {
+  if (keys.length === 0) return [];
+  try {
+    await keysTable(conn, 'ab_keys', keys);
+    const r = await rows(
+      conn,
+      `SELECT a.*, epoch_ms(a.created_at) AS c_ms, epoch_ms(a.snapshot_at) AS s_ms
+       FROM accounts a JOIN ab_keys k ON k.platform = a.platform AND k.account_id = a.account_id
+       ORDER BY a.platform, a.account_id`,
+    );
+    return r.map((x) => ({
+      platform: String(x.platform),
+      accountId: String(x.account_id),
+      handle: (x.handle as string | null) ?? null,
+      displayName: (x.display_name as string | null) ?? null,
+      createdAt: x.c_ms === null ? null : num(x.c_ms),
+      followers: x.followers === null ? null : num(x.followers),
+      following: x.following === null ? null : num(x.following),
+      postsCount: x.posts_count === null ? null : num(x.posts_count),
+      description: (x.description as string | null) ?? null,
+      verified: (x.verified as boolean | null) ?? null,
+      defaultProfile: (x.default_profile as boolean | null) ?? null,
+      defaultAvatar: (x.default_avatar as boolean | null) ?? null,
+      observedAt: x.s_ms === null ? null : num(x.s_ms),
+    }));
+  } finally {
+    await conn.run(`DROP TABLE IF EXISTS ab_keys`);
+  }
+}
