@@ -16,11 +16,18 @@ function walk(dir, out) {
 }
 
 const only = process.env.TEST_ONLY;
-const files = walk('dist', []).filter((f) => !only || f.includes(only)).sort();
+const files = walk('dist', [])
+  .filter((f) => !only || f.includes(only))
+  .sort();
 if (files.length === 0) {
   console.error('no test files found under dist/ (did the build run?)');
   process.exit(1);
 }
-const args = ['--test', '--test-concurrency=2', ...(process.env.CI ? ['--test-reporter=spec'] : []), ...files];
+const args = [
+  '--test',
+  '--test-concurrency=2',
+  ...(process.env.CI ? ['--test-reporter=spec'] : []),
+  ...files,
+];
 const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
 process.exit(r.status ?? 1);

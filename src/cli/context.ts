@@ -22,7 +22,8 @@ export async function withStore<T>(cmd: Command, fn: (s: Store) => Promise<T>): 
 /** Commander parser for non-negative integers. */
 export function intArg(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new VigieError('ERR_USAGE', `expected a non-negative integer, got "${v}"`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new VigieError('ERR_USAGE', `expected a non-negative integer, got "${v}"`);
   return n;
 }
 

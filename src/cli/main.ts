@@ -4,7 +4,7 @@
  */
 import { Command, Option, CommanderError } from 'commander';
 import { DEFAULT_DB } from '../store/index.js';
-import { collect, intArg, withStore } from './context.js';
+import { collect, intArg, numArg, withStore } from './context.js';
 import { READERS } from '../readers/index.js';
 import { ROLES } from '../readers/generic-csv/index.js';
 import { DETECTORS } from '../detectors/index.js';
@@ -19,13 +19,32 @@ import { safeText, table, toCsv, toJson } from './output.js';
 
 function addIngestOptions(c: Command): Command {
   return c
-    .option('-f, --format <name>', `input format instead of auto-detection (${READERS.map((r) => r.format).join(', ')})`)
-    .option('--map <role=column>', 'generic CSV: map a column to a post field (repeatable); see `vigie formats`', collect, [])
-    .option('--mapping <file.yaml>', 'generic CSV: a YAML column mapping (columns: {role: column}, platform, object_role)')
+    .option(
+      '-f, --format <name>',
+      `input format instead of auto-detection (${READERS.map((r) => r.format).join(', ')})`,
+    )
+    .option(
+      '--map <role=column>',
+      'generic CSV: map a column to a post field (repeatable); see `vigie formats`',
+      collect,
+      [],
+    )
+    .option(
+      '--mapping <file.yaml>',
+      'generic CSV: a YAML column mapping (columns: {role: column}, platform, object_role)',
+    )
     .option('--platform <name>', 'platform name for formats that do not carry one (generic CSV)')
-    .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'json', 'none']).default('auto'))
+    .addOption(
+      new Option('--progress <mode>', 'progress display')
+        .choices(['auto', 'bar', 'json', 'none'])
+        .default('auto'),
+    )
     .option('--max-record-bytes <n>', 'reject records larger than this many bytes (default 16 MiB)', intArg)
-    .option('--max-decompressed <n>', 'stop decompressing a .gz file past this many bytes (default 512 GiB)', intArg)
+    .option(
+      '--max-decompressed <n>',
+      'stop decompressing a .gz file past this many bytes (default 512 GiB)',
+      intArg,
+    )
     .option('--batch <n>', 'records per committed batch (default 100000)', intArg);
 }
 
@@ -37,7 +56,11 @@ function printDetect(runs: DetectorRun[]): void {
   for (const r of runs) {
     console.log(
       `${r.detector} ${r.version}: ${r.result.findings.length} findings in ${r.seconds.toFixed(1)} s` +
-        (Object.keys(r.result.stats).length ? ` (${Object.entries(r.result.stats).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''),
+        (Object.keys(r.result.stats).length
+          ? ` (${Object.entries(r.result.stats)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ')})`
+          : ''),
     );
     for (const m of r.result.messages) console.log(`  note: ${m}`);
   }
@@ -73,7 +96,9 @@ export function buildProgram(): Command {
   addIngestOptions(
     program
       .command('ingest')
-      .description('read post files (any supported format, .gz too) into the workspace; re-runs resume and never duplicate')
+      .description(
+        'read post files (any supported format, .gz too) into the workspace; re-runs resume and never duplicate',
+      )
       .argument('<files...>', 'input files'),
   )
     .option('--json', 'print the per-file results as JSON')
@@ -87,9 +112,21 @@ export function buildProgram(): Command {
     .command('formats')
     .description('list the input formats and the generic CSV column roles')
     .action(() => {
-      console.log(table(READERS.map((r) => ({ format: r.format, description: r.title })), undefined, 100));
+      console.log(
+        table(
+          READERS.map((r) => ({ format: r.format, description: r.title })),
+          undefined,
+          100,
+        ),
+      );
       console.log('\nGeneric CSV roles (--map role=column):');
-      console.log(table(Object.entries(ROLES).map(([role, d]) => ({ role, meaning: d })), undefined, 100));
+      console.log(
+        table(
+          Object.entries(ROLES).map(([role, d]) => ({ role, meaning: d })),
+          undefined,
+          100,
+        ),
+      );
     });
 
   program
@@ -136,7 +173,17 @@ export function buildProgram(): Command {
         const rows = await s.listRejects(o.source, o.limit);
         if (o.json) return console.log(toJson(rows));
         if (o.csv) return process.stdout.write(toCsv(rows as unknown as Record<string, unknown>[]));
-        console.log(table(rows.map((r) => ({ file: r.path, line: r.line, offset: r.offset, reason: r.reason, excerpt: r.excerpt }))));
+        console.log(
+          table(
+            rows.map((r) => ({
+              file: r.path,
+              line: r.line,
+              offset: r.offset,
+              reason: r.reason,
+              excerpt: r.excerpt,
+            })),
+          ),
+        );
       });
     });
 
@@ -149,14 +196,31 @@ export function buildProgram(): Command {
     .option('--limit <n>', 'at most this many', intArg)
     .option('--json', 'full findings as JSON (with evidence, caveats and parameters)')
     .option('--csv', 'as CSV')
-    .action(async (o: { channel?: string; kind?: string; minSeverity?: string; limit?: number; json?: boolean; csv?: boolean }, cmd: Command) => {
-      await withStore(cmd, async (s) => {
-        const fs = await s.listFindings({ channel: o.channel, kind: o.kind, minSeverity: o.minSeverity, limit: o.limit });
-        if (o.json) return console.log(toJson(fs));
-        if (o.csv) return process.stdout.write(toCsv(findingRows(fs)));
-        console.log(table(findingRows(fs)));
-      });
-    });
+    .action(
+      async (
+        o: {
+          channel?: string;
+          kind?: string;
+          minSeverity?: string;
+          limit?: number;
+          json?: boolean;
+          csv?: boolean;
+        },
+        cmd: Command,
+      ) => {
+        await withStore(cmd, async (s) => {
+          const fs = await s.listFindings({
+            channel: o.channel,
+            kind: o.kind,
+            minSeverity: o.minSeverity,
+            limit: o.limit,
+          });
+          if (o.json) return console.log(toJson(fs));
+          if (o.csv) return process.stdout.write(toCsv(findingRows(fs)));
+          console.log(table(findingRows(fs)));
+        });
+      },
+    );
 
   program
     .command('detect')
@@ -164,15 +228,31 @@ export function buildProgram(): Command {
     .option('--list', 'list the detectors and exit')
     .option('--only <names>', 'comma-separated detector names')
     .option('--seed <n>', 'seed for any randomness (same seed, same findings)', intArg, 1)
-    .action(async (o: { list?: boolean; only?: string; seed: number }, cmd: Command) => {
+    .option('--fdr <q>', 'coordination: false discovery rate (default 0.01)', numArg)
+    .action(async (o: { list?: boolean; only?: string; seed: number; fdr?: number }, cmd: Command) => {
       if (o.list) {
-        console.log(table(DETECTORS.map((d) => ({ name: d.name, version: d.version, channel: d.channel, description: d.description })), undefined, 90));
+        console.log(
+          table(
+            DETECTORS.map((d) => ({
+              name: d.name,
+              version: d.version,
+              channel: d.channel,
+              description: d.description,
+            })),
+            undefined,
+            90,
+          ),
+        );
         return;
       }
       await withStore(cmd, async (s) => {
         const { runs } = await runDetectors(s, {
-          only: o.only?.split(',').map((x) => x.trim()).filter(Boolean),
+          only: o.only
+            ?.split(',')
+            .map((x) => x.trim())
+            .filter(Boolean),
           seed: o.seed,
+          options: o.fdr !== undefined ? { coordination: { fdr: o.fdr } } : {},
           log: (m) => process.stderr.write(m + '\n'),
         });
         printDetect(runs);
@@ -186,13 +266,19 @@ export function buildProgram(): Command {
       .argument('<files...>', 'input files'),
   )
     .option('--seed <n>', 'seed for any randomness', intArg, 1)
-    .action(async (files: string[], o: IngestCliOptions & { seed: number }, cmd: Command) => {
+    .option('--fdr <q>', 'coordination: false discovery rate (default 0.01)', numArg)
+    .action(async (files: string[], o: IngestCliOptions & { seed: number; fdr?: number }, cmd: Command) => {
       await withStore(cmd, async (s) => {
         const results = await runIngest(s, files, o);
         printIngest(results, false);
         if (results.some((r) => r.status === 'failed')) process.exitCode = 1;
         console.log('');
-        const { runs } = await runDetectors(s, { seed: o.seed, command: 'analyze', log: (m) => process.stderr.write(m + '\n') });
+        const { runs } = await runDetectors(s, {
+          seed: o.seed,
+          command: 'analyze',
+          options: o.fdr !== undefined ? { coordination: { fdr: o.fdr } } : {},
+          log: (m) => process.stderr.write(m + '\n'),
+        });
         printDetect(runs);
         const fs = await s.listFindings({ limit: 15 });
         console.log('');
@@ -202,12 +288,20 @@ export function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('generate a synthetic election week with a planted coordinated campaign, analyse it, and say what to look at')
+    .description(
+      'generate a synthetic election week with a planted coordinated campaign, analyse it, and say what to look at',
+    )
     .option('--dir <path>', 'where to write the demo files and workspace', 'vigie-demo')
     .option('--posts <n>', 'organic posts to generate', intArg, 200_000)
     .option('--seed <n>', 'generator seed', intArg, 2017)
     .action(async (o: { dir: string; posts: number; seed: number }, cmd: Command) => {
-      await runDemo({ ...o, db: cmd.optsWithGlobals().db as string | undefined });
+      await runDemo({
+        ...o,
+        db: cmd.optsWithGlobals().db as string | undefined,
+        vigie: async (args) => {
+          await buildProgram().parseAsync(['node', 'vigie', ...args]);
+        },
+      });
     });
 
   for (const register of COMMAND_MODULES) register(program);
@@ -222,13 +316,17 @@ export async function run(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
-      return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
+      return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version'
+        ? 0
+        : 2;
     }
     if (isVigieError(e)) {
       process.stderr.write(`vigie: ${safeText(e.message)}\n`);
       return e.code === 'ERR_USAGE' ? 2 : 1;
     }
-    process.stderr.write(`vigie: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.stderr.write(
+      `vigie: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
     return 1;
   }
 }

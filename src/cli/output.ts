@@ -8,9 +8,12 @@ import { stringify } from 'csv-stringify/sync';
 /** Replace C0/C1 control characters (ANSI escapes, bidi overrides) with visible escapes. */
 export function safeText(s: unknown): string {
   const str = s === null || s === undefined ? '' : String(s);
-  return str.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu, (c) => {
-    return '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0');
-  });
+  return str.replace(
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu,
+    (c) => {
+      return '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0');
+    },
+  );
 }
 
 /** A plain aligned table; long cells are cut to `maxWidth`. */
@@ -23,14 +26,22 @@ export function table(rows: Record<string, unknown>[], columns?: string[], maxWi
   };
   const data = rows.map((r) => cols.map((c) => cell(r[c])));
   const widths = cols.map((c, i) => Math.max(c.length, ...data.map((d) => d[i].length)));
-  const line = (cells: string[]) => cells.map((x, i) => x.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((x, i) => x.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...data.map(line)].join('\n');
 }
 
 export function toCsv(rows: Record<string, unknown>[], columns?: string[]): string {
   const cols = columns ?? (rows[0] ? Object.keys(rows[0]) : []);
   return stringify(
-    rows.map((r) => cols.map((c) => (Array.isArray(r[c]) || (r[c] && typeof r[c] === 'object') ? JSON.stringify(r[c]) : r[c]))),
+    rows.map((r) =>
+      cols.map((c) =>
+        Array.isArray(r[c]) || (r[c] && typeof r[c] === 'object') ? JSON.stringify(r[c]) : r[c],
+      ),
+    ),
     { header: true, columns: cols },
   );
 }

@@ -34,7 +34,8 @@ export function progressSink(mode: ProgressMode, stream: NodeJS.WriteStream = pr
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: ' {phase} {file} |{bar}| {percentage}% {done}/{total} MB | {records} rec | {rate} rec/s | ETA {eta_formatted}',
+      format:
+        ' {phase} {file} |{bar}| {percentage}% {done}/{total} MB | {records} rec | {rate} rec/s | ETA {eta_formatted}',
       hideCursor: true,
       clearOnComplete: true,
       etaBuffer: 50,

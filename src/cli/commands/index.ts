@@ -3,7 +3,10 @@
  * module exports a `register(program)` that adds its subcommands; add one line here.
  */
 import type { Command } from 'commander';
+import { register as registerLeaks } from './leaks.js';
+import { register as registerAttacks } from './attacks.js';
+import { register as registerCoordination } from './coordination.js';
 
 export type RegisterCommands = (program: Command) => void;
 
-export const COMMAND_MODULES: RegisterCommands[] = [];
+export const COMMAND_MODULES: RegisterCommands[] = [registerCoordination, registerLeaks, registerAttacks];

@@ -28,9 +28,12 @@ export function readerOptionsFrom(o: IngestCliOptions): ReaderOptions {
     try {
       doc = parseYaml(readFileSync(o.mapping, 'utf8'));
     } catch (e) {
-      throw new VigieError('ERR_BAD_MAPPING', `${o.mapping}: cannot read mapping: ${(e as Error).message}`, { cause: e });
+      throw new VigieError('ERR_BAD_MAPPING', `${o.mapping}: cannot read mapping: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
-    if (!doc || typeof doc !== 'object') throw new VigieError('ERR_BAD_MAPPING', `${o.mapping}: mapping must be a YAML map`);
+    if (!doc || typeof doc !== 'object')
+      throw new VigieError('ERR_BAD_MAPPING', `${o.mapping}: mapping must be a YAML map`);
     const d = doc as Record<string, unknown>;
     const cols = (d.columns ?? d) as Record<string, unknown>;
     for (const [k, v] of Object.entries(cols)) if (typeof v === 'string') mapping[k] = v;
