@@ -34,8 +34,12 @@ test('findingId is stable and separates detectors, kinds and subjects', () => {
 
 test('validateFinding rejects findings without caveats or with confidence outside 0..1', () => {
   assert.deepEqual(validateFinding(sample('a', 'high', 'x:1')), []);
-  assert.ok(validateFinding({ ...sample('a', 'high', 'x:1'), caveats: [] }).some((e) => e.includes('caveats')));
-  assert.ok(validateFinding({ ...sample('a', 'high', 'x:1'), confidence: 1.5 }).some((e) => e.includes('confidence')));
+  assert.ok(
+    validateFinding({ ...sample('a', 'high', 'x:1'), caveats: [] }).some((e) => e.includes('caveats')),
+  );
+  assert.ok(
+    validateFinding({ ...sample('a', 'high', 'x:1'), confidence: 1.5 }).some((e) => e.includes('confidence')),
+  );
 });
 
 test('findings round-trip through the store with evidence content hashes that track the row', async () => {
@@ -45,7 +49,10 @@ test('findings round-trip through the store with evidence content hashes that tr
     const csv = join(dir, 'p.csv');
     writeFileSync(csv, 'post_id,account_id,timestamp,text\np1,a1,1494009300,hello\np2,a1,1494009400,world\n');
     await ingestFile(store, csv);
-    await store.saveFindings([sample('f1', 'medium', 'generic:p1'), sample('f2', 'critical', 'generic:p2')], 'run1');
+    await store.saveFindings(
+      [sample('f1', 'medium', 'generic:p1'), sample('f2', 'critical', 'generic:p2')],
+      'run1',
+    );
     const all = await store.listFindings();
     assert.deepEqual(
       all.map((f) => f.id),
