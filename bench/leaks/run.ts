@@ -21,6 +21,7 @@ import { buildMessage, makeTestKey, signWith } from '../../src/leaks/fixtures.js
 import { DuckDBStore } from '../../src/store/duckdb/DuckDBStore.js';
 import { DUMP_DEFAULTS, ingestDump } from '../../src/leaks/ingest.js';
 import { loadavg } from 'node:os';
+import { mulberry32 as rng } from '../../src/util/rng.js';
 
 function cpuSeconds(since: NodeJS.CpuUsage): number {
   const c = process.cpuUsage(since);
@@ -30,18 +31,6 @@ function cpuSeconds(since: NodeJS.CpuUsage): number {
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-}
-
-/** mulberry32, seeded: the same messages every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const WORDS =

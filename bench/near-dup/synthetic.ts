@@ -4,7 +4,7 @@
  * near-duplicates with small edits (a word swapped, punctuation, an added hashtag, case,
  * a Cyrillic look-alike, an emoji) and common short phrases. Deterministic for a seed.
  */
-import { mulberry32 } from '../../src/detectors/near-dup/hash.js';
+import { mulberry32 } from '../../src/util/rng.js';
 
 export interface SyntheticPost {
   text: string;

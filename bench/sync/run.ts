@@ -10,7 +10,7 @@ import { bareAccount, type Post } from '../../src/model/post.js';
 import type { ActivityBins } from '../../src/store/activity-types.js';
 import { DuckDBStore } from '../../src/store/duckdb/DuckDBStore.js';
 import { loadFixture } from '../../src/detectors/coordination/fixture.js';
-import { mulberry32 } from '../../src/detectors/near-dup/hash.js';
+import { mulberry32 } from '../../src/util/rng.js';
 import { SYNC_DEFAULTS, syncEdgesFromBins } from '../../src/detectors/sync/index.js';
 import { bhLogQ } from '../../src/detectors/coordination/stats.js';
 

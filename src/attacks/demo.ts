@@ -8,6 +8,7 @@
  */
 import { mkdirSync, writeFileSync, createWriteStream, utimesSync } from 'node:fs';
 import { join } from 'node:path';
+import { mulberry32 } from '../util/rng.js';
 
 export interface AttackDemoOptions {
   seed?: number;
@@ -32,17 +33,6 @@ export interface AttackDemoFiles {
 }
 
 export const CAMPAIGN_DOMAIN = 'campagne-exemple.fr';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MON = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const p2 = (n: number) => String(n).padStart(2, '0');

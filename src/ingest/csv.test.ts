@@ -7,18 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { CsvParser, csvBatches, csvRows, type CsvItem } from './csv.js';
 import { InputFile } from './input.js';
 import { isVigieError } from '../util/errors.js';
-
-/** mulberry32, seeded: random chunk boundaries and random fields, reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../util/rng.js';
 
 /** Parse `text` fed in chunks of 1..maxStep bytes (seeded), as the stream would. */
 function parse(text: string | Buffer, maxRecordBytes = 1 << 20, seed = 1, maxStep = 7): CsvItem[] {

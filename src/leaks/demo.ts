@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { buildMessage, makeTestKey, signWith, type TestMessage } from './fixtures.js';
 import { makeZip } from './test-zip.js';
 import type { Verdict } from './types.js';
+import { mulberry32 as rng } from '../util/rng.js';
 
 /** What the demo wrote, and what an ingest of it must find. */
 export interface LeakDemo {
@@ -27,17 +28,6 @@ export interface LeakDemo {
   expected: Record<Verdict, number>;
   /** Paths (relative to the dump's parent) of documents that must be flagged, with the flag. */
   plantedDocuments: { path: string; flag: string }[];
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const PEOPLE = [

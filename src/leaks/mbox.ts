@@ -12,6 +12,7 @@
  *
  * @see https://www.loc.gov/preservation/digital/formats/fdd/fdd000383.shtml (mbox variants)
  */
+import { splitLines } from './lines.js';
 
 /** Events of the splitter, in order: begin, data*, end for each message. */
 export type MboxEvent =
@@ -59,24 +60,7 @@ export class MboxSplitter {
   }
 
   push(chunk: Buffer): MboxEvent[] {
-    let buf = chunk;
-    if (this.carry) {
-      buf = Buffer.concat([this.carry, chunk]);
-      this.carry = null;
-    }
-    let start = 0;
-    for (;;) {
-      const nl = buf.indexOf(10, start);
-      if (nl < 0) break;
-      this.onLine(buf.subarray(start, nl + 1), true);
-      start = nl + 1;
-    }
-    if (start < buf.length) {
-      const rest = buf.subarray(start);
-      if (rest.length > this.maxLine) {
-        this.onLine(rest, false);
-      } else this.carry = Buffer.from(rest);
-    }
+    this.carry = splitLines(this.carry, chunk, this.maxLine, (line, complete) => this.onLine(line, complete));
     this.flushRegion();
     const out = this.out;
     this.out = [];

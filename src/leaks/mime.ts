@@ -12,6 +12,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { AttachmentInfo } from './types.js';
+import { splitLines } from './lines.js';
 
 export interface MimeLimits {
   /** Header block of one part; the excess is dropped and reported. */
@@ -213,23 +214,9 @@ export class MimeWalker {
 
   write(chunk: Buffer): void {
     this.bytes += chunk.length;
-    let buf = chunk;
-    if (this.carry) {
-      buf = Buffer.concat([this.carry, chunk]);
-      this.carry = null;
-    }
-    let start = 0;
-    for (;;) {
-      const nl = buf.indexOf(10, start);
-      if (nl < 0) break;
-      this.line(buf.subarray(start, nl + 1), true);
-      start = nl + 1;
-    }
-    if (start < buf.length) {
-      const rest = buf.subarray(start);
-      if (rest.length > this.limits.maxLineBytes) this.line(rest, false);
-      else this.carry = Buffer.from(rest);
-    }
+    this.carry = splitLines(this.carry, chunk, this.limits.maxLineBytes, (line, complete) =>
+      this.line(line, complete),
+    );
   }
 
   end(): MimeSummary {

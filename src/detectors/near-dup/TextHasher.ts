@@ -8,7 +8,8 @@
  * @see A. Shrivastava, "Optimal densification for fast and accurate minwise hashing" (ICML 2017).
  * @see M. Pătraşcu, M. Thorup, "The power of simple tabulation hashing" (J. ACM 2012).
  */
-import { fmix32 as fmix32Export, mulberry32 } from './hash.js';
+import { fmix32 as fmix32Export } from './hash.js';
+import { mulberry32 } from '../../util/rng.js';
 import { normaliseInto } from './normalise.js';
 
 // A local binding: calls through an imported binding can go through a getter in some module

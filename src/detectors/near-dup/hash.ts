@@ -15,19 +15,3 @@ export function fmix32(h: number): number {
   h ^= h >>> 16;
   return h >>> 0;
 }
-
-/**
- * A small seeded PRNG (mulberry32) for tests, benches and the index's fixed random tables.
- * Deterministic for a seed; not for anything secret.
- *
- * @example const rnd = mulberry32(42); rnd() // in [0, 1)
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -7,7 +7,7 @@ import { DuckDBStore } from '../../store/duckdb/DuckDBStore.js';
 import { isVigieError } from '../../util/errors.js';
 import { loadFixture } from '../coordination/fixture.js';
 import { bhLogQ, logConditionalPValue } from '../coordination/stats.js';
-import { mulberry32 } from '../near-dup/hash.js';
+import { mulberry32 } from '../../util/rng.js';
 import { SYNC_DEFAULTS, logSelectedTail, syncEdges, syncEdgesFromBins, syncProvider } from './index.js';
 
 const T0 = Date.UTC(2017, 4, 1);

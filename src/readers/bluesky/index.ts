@@ -17,7 +17,7 @@ import type { Reader, ReaderOptions } from '../types.js';
 import type { Account, Post, PostKind, ReadRecord } from '../../model/post.js';
 import { bareAccount } from '../../model/post.js';
 import type { InputFile } from '../../ingest/input.js';
-import { excerptOf } from '../../ingest/input.js';
+import { jsonLineRecords } from '../json-lines.js';
 import {
   languageOf,
   normaliseHashtag,
@@ -266,29 +266,6 @@ export const blueskyJetstreamReader: Reader = {
     }
   },
   async *read(input: InputFile, _options: ReaderOptions): AsyncIterable<ReadRecord> {
-    for await (const l of input.lines()) {
-      const pos = { line: l.line, offset: l.offset };
-      if (l.reject) {
-        yield { pos, reject: l.reject };
-        continue;
-      }
-      let ev: unknown;
-      try {
-        ev = JSON.parse(l.text);
-      } catch (e) {
-        yield {
-          pos,
-          reject: { reason: `malformed JSON: ${(e as Error).message}`, excerpt: excerptOf(l.text) },
-        };
-        continue;
-      }
-      const r = eventToRecord(ev);
-      if (r === null) continue;
-      if (typeof r === 'string') {
-        yield { pos, reject: { reason: r, excerpt: excerptOf(l.text) } };
-        continue;
-      }
-      yield { pos, ...r };
-    }
+    yield* jsonLineRecords(input, eventToRecord);
   },
 };

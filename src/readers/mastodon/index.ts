@@ -25,6 +25,7 @@ import type { Account, Post, PostKind, ReadRecord } from '../../model/post.js';
 import type { InputFile } from '../../ingest/input.js';
 import { excerptOf } from '../../ingest/input.js';
 import { jsonArrayEvents } from '../../ingest/json-array.js';
+import { jsonLineRecords } from '../json-lines.js';
 import {
   languageOf,
   normaliseHashtag,
@@ -332,25 +333,6 @@ export const mastodonReader: Reader = {
       }
       return;
     }
-    for await (const l of input.lines()) {
-      const pos = { line: l.line, offset: l.offset };
-      if (l.reject) {
-        yield { pos, reject: l.reject };
-        continue;
-      }
-      let v: unknown;
-      try {
-        v = JSON.parse(l.text);
-      } catch (e) {
-        yield {
-          pos,
-          reject: { reason: `malformed JSON: ${(e as Error).message}`, excerpt: excerptOf(l.text) },
-        };
-        continue;
-      }
-      const r = statusToRecord(v);
-      if (typeof r === 'string') yield { pos, reject: { reason: r, excerpt: excerptOf(l.text) } };
-      else yield { pos, ...r };
-    }
+    yield* jsonLineRecords(input, (v) => statusToRecord(v));
   },
 };

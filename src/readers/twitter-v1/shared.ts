@@ -295,6 +295,47 @@ export function urlFields(raw: readonly string[]): Pick<Post, 'urls' | 'canonica
   return { urls, canonicalUrls, domains };
 }
 
+/** What a v1.1 or v2 reader works out from a tweet itself; `xPost` fills in the rest. */
+export interface XPostParts {
+  postId: string;
+  accountId: string;
+  time: number;
+  text: string | null;
+  kind: Post['kind'];
+  refPostId: string | null;
+  refAccountId: string | null;
+  rawUrls: readonly string[];
+  hashtags: string[];
+  mentions: string[];
+  media: string[];
+}
+
+/**
+ * The Post of a tweet from its parsed parts plus the tweet's own `lang` and `source`, so the
+ * v1.1 and v2 readers derive urls, language and client in one way.
+ */
+export function xPost(t: Obj, p: XPostParts): Post {
+  const u = urlFields(p.rawUrls);
+  return {
+    platform: X_PLATFORM,
+    postId: p.postId,
+    accountId: p.accountId,
+    time: p.time,
+    text: p.text,
+    lang: xLang(t.lang, p.text),
+    kind: p.kind,
+    refPostId: p.refPostId,
+    refAccountId: p.refAccountId,
+    urls: u.urls,
+    canonicalUrls: u.canonicalUrls,
+    domains: u.domains,
+    hashtags: p.hashtags,
+    mentions: p.mentions,
+    media: p.media,
+    client: clientName(t.source),
+  };
+}
+
 /** Cut a record's text to a reject excerpt. */
 export function excerpt(s: string): string {
   return s.length <= 200 ? s : s.slice(0, 200);

@@ -10,7 +10,6 @@ import {
   type Obj,
   arr,
   bool,
-  clientName,
   count,
   excerpt,
   hashtagKey,
@@ -19,8 +18,7 @@ import {
   parseIsoInstant,
   parseTwitterDate,
   str,
-  urlFields,
-  xLang,
+  xPost,
 } from './shared.js';
 
 /** Top-level keys of the streaming API's non-tweet messages. */
@@ -163,26 +161,19 @@ export function parseV1Tweet(t: Obj): V1Parsed {
     const k = str(m.id_str) ?? str(m.media_url_https) ?? str(m.media_url);
     if (k !== null && !media.includes(k)) media.push(k);
   }
-  const u = urlFields(rawUrls);
-
-  const post: Post = {
-    platform: X_PLATFORM,
+  const post = xPost(t, {
     postId: id,
     accountId,
     time,
     text,
-    lang: xLang(t.lang, text),
     kind,
     refPostId,
     refAccountId,
-    urls: u.urls,
-    canonicalUrls: u.canonicalUrls,
-    domains: u.domains,
+    rawUrls,
     hashtags,
     mentions,
     media,
-    client: clientName(t.source),
-  };
+  });
   const accounts: Account[] = [v1Account(user, time)!];
   if (rt !== null && isObj(rt.user)) {
     const a = v1Account(rt.user, time);

@@ -34,7 +34,6 @@ import {
   type Obj,
   arr,
   bool,
-  clientName,
   count,
   excerpt,
   hashtagKey,
@@ -43,8 +42,7 @@ import {
   mentionKey,
   parseIsoInstant,
   str,
-  urlFields,
-  xLang,
+  xPost,
 } from '../twitter-v1/shared.js';
 import { VigieError } from '../../util/errors.js';
 
@@ -148,25 +146,19 @@ export function parseV2Tweet(t: Obj, refAuthors: Map<string, string> | null): Po
     for (const k of arr(att.media_keys))
       if (typeof k === 'string' && k !== '' && !media.includes(k)) media.push(k);
   }
-  const u = urlFields(rawUrls);
-  return {
-    platform: X_PLATFORM,
+  return xPost(t, {
     postId: id,
     accountId,
     time,
     text,
-    lang: xLang(t.lang, text),
     kind,
     refPostId,
     refAccountId,
-    urls: u.urls,
-    canonicalUrls: u.canonicalUrls,
-    domains: u.domains,
+    rawUrls,
     hashtags,
     mentions,
     media,
-    client: clientName(t.source),
-  };
+  });
 }
 
 /** Posts, accounts and per-tweet rejects of one v2 record (a tweet or a page). */

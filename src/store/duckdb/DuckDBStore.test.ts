@@ -8,6 +8,7 @@ import type { Account, Post } from '../../model/post.js';
 import { bareAccount } from '../../model/post.js';
 import { isVigieError } from '../../util/errors.js';
 import { DuckDBStore } from './DuckDBStore.js';
+import { mulberry32 as rng } from '../../util/rng.js';
 
 let dir = '';
 let n = 0;
@@ -26,18 +27,6 @@ async function sql(path: string, q: string): Promise<Record<string, unknown>[]> 
     c.closeSync();
     db.closeSync();
   }
-}
-
-/** mulberry32, seeded. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const STRINGS = [
