@@ -142,9 +142,11 @@ async function runObjectLayer(
   windowSeconds: number,
   o: CoordinationOptions,
   messages: string[],
+  onlyAccounts?: string[],
 ): Promise<{ run: LayerRun; summary: LayerSummary }> {
   const query = (w: number) =>
     ctx.store.coactionPairs({
+      ...(onlyAccounts ? { onlyAccounts } : {}),
       layer: storeLayerOf(layer),
       windowMs: w * 1000,
       maxAccountsPerObject: o.maxAccountsPerObject,
@@ -237,7 +239,8 @@ export async function detectDetailed(
   const info = new Map((await ctx.store.coactionLayers()).map((l) => [l.layer, l]));
   const runs: LayerRun[] = [];
   const layers: LayerSummary[] = [];
-  for (const layer of o.layers) {
+  const weakLayers = new Set(OBJECT_LAYER_DEFS.filter((d) => d.weak).map((d) => d.layer));
+  const runLayer = async (layer: string, onlyAccounts?: string[]) => {
     const w = o.windows[layer] ?? defaultWindows()[layer];
     const li = info.get(storeLayerOf(layer));
     if (!li || !li.available) {
@@ -252,12 +255,13 @@ export async function detectDetailed(
         candidates: 0,
         significant: 0,
       });
-      continue;
+      return;
     }
-    const { run, summary } = await runObjectLayer(ctx, layer, w, o, messages);
+    const { run, summary } = await runObjectLayer(ctx, layer, w, o, messages, onlyAccounts);
     runs.push(run);
     layers.push(summary);
-  }
+  };
+  for (const layer of o.layers) if (!weakLayers.has(layer)) await runLayer(layer);
   if (o.providers) {
     for (const p of EDGE_PROVIDERS) {
       const r = await p.edges(ctx);
@@ -272,6 +276,26 @@ export async function detectDetailed(
         significant: 0,
       });
     }
+  }
+  // Weak layers only add evidence to edges the others found: their pairs are generated among
+  // the accounts of those edges alone (the null still uses the whole layer), and their
+  // Benjamini-Hochberg family is the pairs tested among those accounts.
+  applyFdr(runs, o.fdrScope);
+  const strong = [...new Set(combineLayers(runs, o.fdr).flatMap((e) => [e.a, e.b]))].sort();
+  for (const layer of o.layers) {
+    if (!weakLayers.has(layer)) continue;
+    if (strong.length < 2) {
+      layers.push({
+        layer,
+        windowSeconds: o.windows[layer] ?? defaultWindows()[layer],
+        status: 'empty',
+        pairsTested: 0,
+        candidates: 0,
+        significant: 0,
+      });
+      continue;
+    }
+    await runLayer(layer, strong);
   }
   applyFdr(runs, o.fdrScope);
   for (const r of runs) {
