@@ -1,7 +1,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,6 +90,36 @@ describe('vigie CLI', () => {
     const u = vigie(['--db', db, 'detect', '--only', 'no-such-detector']);
     assert.equal(u.code, 2);
     assert.match(u.err, /unknown detector no-such-detector/);
+  });
+
+  test('explain-pair and coordination export run on a workspace and write every export', () => {
+    const ws = join(dir, 'coord.duckdb');
+    const csv = join(dir, 'ring.csv');
+    const rows = ['post_id,account_id,timestamp,object_id'];
+    // Five accounts repost the same twenty posts within seconds of each other.
+    for (let o = 0; o < 20; o++)
+      for (let a = 0; a < 5; a++) rows.push(`r${o}-${a},ring${a},${1494009300 + o * 3600 + a * 2},obj${o}`);
+    writeFileSync(csv, rows.join('\n') + '\n');
+    assert.equal(vigie(['--db', ws, 'ingest', csv, '--progress', 'none']).code, 0);
+    const e = vigie(['--db', ws, 'explain-pair', 'generic:ring0', 'generic:ring1', '--json']);
+    assert.equal(e.code, 0, e.err);
+    const ex = JSON.parse(e.out);
+    assert.equal(ex.a, 'generic:ring0');
+    const corepost = ex.layers.find((l: { layer: string }) => l.layer === 'co-repost');
+    assert.equal(corepost.count, 20, 'twenty shared reposted posts within the window');
+    const out = join(dir, 'export');
+    const x = vigie(['--db', ws, 'coordination', 'export', '--out', out]);
+    assert.equal(x.code, 0, x.err);
+    for (const f of [
+      'edges.csv',
+      'edges.jsonl',
+      'clusters.csv',
+      'clusters.jsonl',
+      'coordination.gexf',
+      'coordination.graphml',
+    ])
+      assert.ok(existsSync(join(out, f)), f);
+    assert.match(readFileSync(join(out, 'coordination.gexf'), 'utf8'), /<gexf[^>]+version="1\.3"/);
   });
 
   test('findings output formats on an empty workspace', () => {
