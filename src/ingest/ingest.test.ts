@@ -62,6 +62,33 @@ describe('ingest', () => {
     });
   });
 
+  test('a repeated post id naming another reposted post is rejected with the reason, not merged away', async () => {
+    const f = join(dir, 'conflict.csv');
+    writeFileSync(
+      f,
+      'object_id,account_id,content_id,timestamp_share\n' +
+        'o1,a,r1,1600000000\n' +
+        'o1,b,r2,1600000005\n' +
+        'o2,a,r1,1600000000\n' + // same retweet id, another object: a conflict
+        'o1,b,r2,1600000005\n', // an exact copy: a duplicate
+    );
+    await withStore(async (s) => {
+      const r = await ingestFile(s, f);
+      assert.equal(r.records, 4);
+      assert.equal(r.accepted, 2);
+      assert.equal(r.duplicates, 1);
+      assert.equal(r.rejected, 1);
+      const rej = await s.listRejects();
+      assert.equal(rej.length, 1);
+      assert.equal(rej[0].recordNo, 2);
+      assert.match(rej[0].reason, /post id r1 was already read at record 0 with a different referenced post/);
+      assert.match(rej[0].excerpt, /ref_post_id=o2/);
+      const src = (await s.listSources())[0];
+      assert.equal(src.rejected, 1);
+      assert.equal(src.accepted - src.duplicates, 2);
+    });
+  });
+
   test('the same posts in another file are dropped as duplicates (the earlier copy stays)', async () => {
     const a = join(dir, 'a.csv');
     const b = join(dir, 'b.csv');
@@ -246,13 +273,16 @@ describe('conformance on the CooRTweet data (../shared/data/social/coortweet)', 
       assert.equal(r.status, 'ingested');
       assert.equal(r.format, 'generic-csv');
       assert.equal(r.records, 35_125);
-      assert.equal(r.rejected, 0);
       // 40 content ids (retweets) are listed twice, by the same account at the same second,
-      // with two different retweeted objects in 39 of them: one post each, so 40 duplicates
-      // are merged away and 35,085 posts remain (the first row's object is kept as the
-      // retweeted post).
-      assert.equal(r.duplicates, 40);
+      // with two different retweeted objects in 39 of them. A post reposts one post: the
+      // first row is kept; the 39 second rows that name another object are rejected with
+      // the reason (nothing dropped silently), the one exact copy is a duplicate.
+      assert.equal(r.rejected, 39);
+      assert.equal(r.duplicates, 1);
       assert.equal(r.accepted, 35_085);
+      const rej = await s.listRejects(undefined, 100);
+      assert.equal(rej.length, 39);
+      assert.match(rej[0].reason, /already read at record \d+ with a different referenced post/);
       const c = await s.counts();
       assert.equal(c.posts, 35_085);
       assert.equal(c.accounts, 9_509);

@@ -465,6 +465,7 @@ export class DuckDBStore implements Store {
   ): Promise<SourceRow> {
     await this.inTransaction(async () => {
       let removed = 0;
+      let conflicts = 0;
       if (status === 'done') {
         // Rows of one post spread over several records of this file (one row per post and
         // object, as in CooRTweet's german_elections): merge their objects into the first row.
@@ -487,6 +488,37 @@ export class DuckDBStore implements Store {
               list_distinct(flatten(list(media ORDER BY record_no))) AS media
             FROM posts SEMI JOIN split USING (platform, post_id) WHERE source_id = ${sourceId}
             GROUP BY platform, post_id`);
+          // A later row whose single-valued fields disagree with the kept one (another
+          // reposted post, author or time for the same post id) is not a copy: merging would
+          // lose it silently, so it becomes a reject that says what differed.
+          await this.conn.run(`CREATE OR REPLACE TEMP TABLE post_conflicts AS
+            SELECT p.record_no, p.post_id, m.keep,
+              concat_ws(', ',
+                CASE WHEN p.account_id IS DISTINCT FROM k.account_id THEN 'account' END,
+                CASE WHEN p.created_at IS DISTINCT FROM k.created_at THEN 'time' END,
+                CASE WHEN p.kind IS DISTINCT FROM k.kind THEN 'kind' END,
+                CASE WHEN p.ref_post_id IS DISTINCT FROM k.ref_post_id THEN 'referenced post' END,
+                CASE WHEN p.text IS DISTINCT FROM k.text THEN 'text' END) AS fields,
+              'account_id=' || p.account_id || ' time=' || strftime(p.created_at, '%Y-%m-%dT%H:%M:%SZ')
+                || ' kind=' || p.kind || ' ref_post_id=' || coalesce(p.ref_post_id, '') AS excerpt
+            FROM posts p JOIN post_merge m ON p.platform = m.platform AND p.post_id = m.post_id
+              JOIN posts k ON k.source_id = ${sourceId} AND k.platform = m.platform
+                AND k.post_id = m.post_id AND k.record_no = m.keep
+            WHERE p.source_id = ${sourceId} AND p.record_no <> m.keep
+              AND (p.account_id IS DISTINCT FROM k.account_id OR p.created_at IS DISTINCT FROM k.created_at
+                OR p.kind IS DISTINCT FROM k.kind OR p.ref_post_id IS DISTINCT FROM k.ref_post_id
+                OR p.text IS DISTINCT FROM k.text)`);
+          const [conf] = await this.rows(`SELECT count(*) AS n FROM post_conflicts`);
+          conflicts = num(conf.n);
+          if (conflicts > 0) {
+            await this.conn.run(`INSERT INTO rejects
+              SELECT ${sourceId}, record_no, NULL, NULL,
+                'post id ' || post_id || ' was already read at record ' || keep || ' with a different '
+                  || fields || '; the first record was kept and this one not ingested',
+                excerpt
+              FROM post_conflicts`);
+          }
+          await this.conn.run(`DROP TABLE post_conflicts`);
           const before = await this.rows(`SELECT count(*) AS n FROM posts WHERE source_id = ${sourceId}`);
           await this.conn.run(`DELETE FROM posts USING post_merge m
             WHERE posts.source_id = ${sourceId} AND posts.platform = m.platform AND posts.post_id = m.post_id
@@ -497,7 +529,8 @@ export class DuckDBStore implements Store {
             FROM post_merge m
             WHERE posts.source_id = ${sourceId} AND posts.platform = m.platform AND posts.post_id = m.post_id`);
           const after = await this.rows(`SELECT count(*) AS n FROM posts WHERE source_id = ${sourceId}`);
-          removed += num(before[0].n) - num(after[0].n);
+          // Conflicting rows are counted as rejected, not as duplicates.
+          removed += num(before[0].n) - num(after[0].n) - conflicts;
           await this.conn.run(`DROP TABLE post_merge`);
         }
         // The same post already ingested from another file: keep the earlier copy. (The join
@@ -526,7 +559,8 @@ export class DuckDBStore implements Store {
           AND (a.first_seen IS NULL OR a.last_seen IS NULL OR s.f < a.first_seen OR s.l > a.last_seen)`);
       const errSql = error === null ? 'NULL' : lit(error);
       await this.conn.run(`UPDATE sources SET status = ${lit(status)}, error = ${errSql},
-          finished_at = now()::TIMESTAMP, duplicates = duplicates + ${removed}
+          finished_at = now()::TIMESTAMP, duplicates = duplicates + ${removed},
+          accepted = accepted - ${conflicts}, rejected = rejected + ${conflicts}
         WHERE source_id = ${sourceId}`);
     });
     const r = await this.rows(`SELECT * FROM sources WHERE source_id = ${sourceId}`);
