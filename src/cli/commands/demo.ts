@@ -36,15 +36,10 @@ function clusterMembers(details: Record<string, unknown> | undefined): string[] 
   );
 }
 
-/** Member account keys (platform:account_id) of a coordination finding. */
-function memberKeys(details: Record<string, unknown> | undefined): string[] {
-  const m = details?.members;
-  if (!Array.isArray(m)) return [];
-  return m
-    .map((x) =>
-      typeof x === 'object' && x !== null ? String((x as { account?: string }).account ?? '') : String(x),
-    )
-    .filter((k) => k.includes(':'));
+/** The two accounts of a cluster's strongest edge (two members need not share an edge). */
+function strongestPair(details: Record<string, unknown> | undefined): string[] {
+  const p = (details?.strongestPairs as { a?: string; b?: string }[] | undefined)?.[0];
+  return p?.a && p?.b ? [p.a, p.b] : [];
 }
 
 export async function runDemo(o: DemoOptions): Promise<void> {
@@ -142,25 +137,28 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       );
     }
     const top = findings.find((f) => f.channel === 'coordination');
+    // `npx vigie` works from the project folder without a global install.
     const dbArg = o.db ? `--db ${o.db}` : `--db ${db}`;
     console.log('\nWhat to look at next:');
-    console.log(`  vigie ${dbArg} findings                 every finding, most severe first`);
+    console.log(`  npx vigie ${dbArg} findings                 every finding, most severe first`);
     if (top)
-      console.log(`  vigie ${dbArg} findings --json | less   the evidence, method and caveats of each`);
-    const pair = top ? memberKeys(top.details).slice(0, 2) : [];
+      console.log(`  npx vigie ${dbArg} findings --json | less   the evidence, method and caveats of each`);
+    const pair = top ? strongestPair(top.details) : [];
     if (pair.length === 2)
       console.log(
-        `  vigie ${dbArg} explain-pair ${pair[0]} ${pair[1]}   why two accounts of the top cluster are linked`,
+        `  npx vigie ${dbArg} explain-pair ${pair[0]} ${pair[1]}   why two accounts of the top cluster are linked`,
       );
     if (top)
       console.log(
-        `  vigie ${dbArg} coordination export --out ${join(dir, 'graph')}   the graph for Gephi (GEXF)`,
+        `  npx vigie ${dbArg} coordination export --out ${join(dir, 'graph')}   the graph for Gephi (GEXF)`,
       );
-    console.log(`  vigie ${dbArg} status                   what was ingested, with file hashes`);
+    console.log(`  npx vigie ${dbArg} status                   what was ingested, with file hashes`);
     console.log(
-      `  vigie ${dbArg} leaks report --dump leaks-demo   one verdict per message, with what it proves`,
+      `  npx vigie ${dbArg} leaks report --dump leaks-demo   one verdict per message, with what it proves`,
     );
-    console.log(`  vigie ${dbArg} attacks digest           the morning digest: which few incidents matter`);
+    console.log(
+      `  npx vigie ${dbArg} attacks digest           the morning digest: which few incidents matter`,
+    );
     console.log(`  ${week.files.truth}   the planted swarms, to compare`);
   } finally {
     await store.close();
