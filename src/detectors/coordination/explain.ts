@@ -150,8 +150,11 @@ export async function explainPair(
   return out;
 }
 
+/** A probability given as log10, printed as m.me-N (works below the smallest double). */
 function fmtP(log10: number): string {
-  return log10 > -4 ? Math.pow(10, log10).toPrecision(2) : `1e${log10.toFixed(1)}`;
+  if (log10 > -4) return Math.pow(10, log10).toPrecision(2);
+  const exp = Math.floor(log10);
+  return `${Math.pow(10, log10 - exp).toFixed(1)}e${exp}`;
 }
 
 /** Plain-text rendering of an explanation, for the terminal. */
