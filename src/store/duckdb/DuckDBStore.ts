@@ -5,6 +5,7 @@
  * value-by-value appends from Node), inside one transaction per batch so that a kill at
  * any moment leaves either the whole batch and its progress mark, or neither.
  */
+import { inTransaction } from './transaction.js';
 import {
   BIGINT,
   BOOLEAN,
@@ -233,15 +234,7 @@ export class DuckDBStore implements Store {
   }
 
   private async inTransaction<T>(fn: () => Promise<T>): Promise<T> {
-    await this.conn.run('BEGIN TRANSACTION');
-    try {
-      const out = await fn();
-      await this.conn.run('COMMIT');
-      return out;
-    } catch (e) {
-      await this.conn.run('ROLLBACK').catch(() => undefined);
-      throw e;
-    }
+    return inTransaction(this.conn, fn);
   }
 
   async schemaVersion(): Promise<number> {

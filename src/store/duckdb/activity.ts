@@ -4,6 +4,7 @@
  * store), write near-duplicate groups back by row reference, and compute per-account
  * activity bins inside the engine.
  */
+import { inTransaction } from './transaction.js';
 import { DOUBLE, FLOAT, DuckDBDataChunk, type DuckDBConnection, type DuckDBInstance } from '@duckdb/node-api';
 import { POST_KINDS, type PostKind } from '../../model/post.js';
 import { VigieError } from '../../util/errors.js';
@@ -95,8 +96,7 @@ export async function* streamPostTexts(
 export async function saveNearDupGroups(conn: DuckDBConnection, g: NearDupGroupRows): Promise<number> {
   if (g.refs.length < g.count || g.groupIds.length < g.count || g.similarity.length < g.count)
     throw new VigieError('ERR_USAGE', 'saveNearDupGroups: columns shorter than count');
-  await conn.run('BEGIN TRANSACTION');
-  try {
+  return inTransaction(conn, async () => {
     await conn.run(
       `CREATE TEMP TABLE IF NOT EXISTS near_dup_stage (ref DOUBLE, group_id DOUBLE, similarity FLOAT)`,
     );
@@ -124,12 +124,8 @@ export async function saveNearDupGroups(conn: DuckDBConnection, g: NearDupGroupR
       FROM near_dup_stage s JOIN posts p ON p.rowid = CAST(s.ref AS BIGINT)`);
     const [r] = await rows(conn, `SELECT count(*) AS n FROM near_dup_groups`);
     await conn.run(`DELETE FROM near_dup_stage`);
-    await conn.run('COMMIT');
     return num(r.n);
-  } catch (e) {
-    await conn.run('ROLLBACK').catch(() => undefined);
-    throw e;
-  }
+  });
 }
 
 /**

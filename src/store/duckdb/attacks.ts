@@ -1,6 +1,7 @@
 /**
  * DuckDB implementation of the attacks store (see src/store/attacks.ts).
  */
+import { inTransaction } from './transaction.js';
 import {
   DuckDBTimestampValue,
   INTEGER,
@@ -90,15 +91,7 @@ export class DuckDBAttackStore implements AttackStore {
   constructor(private readonly conn: DuckDBConnection) {}
 
   private async tx<T>(fn: () => Promise<T>): Promise<T> {
-    await this.conn.run('BEGIN TRANSACTION');
-    try {
-      const out = await fn();
-      await this.conn.run('COMMIT');
-      return out;
-    } catch (e) {
-      await this.conn.run('ROLLBACK').catch(() => undefined);
-      throw e;
-    }
+    return inTransaction(this.conn, fn);
   }
 
   private async rows(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {

@@ -2,6 +2,7 @@
  * DuckDB implementation of the leaks store (see src/store/leaks.ts). Rows are appended in one
  * transaction per batch; anchoring and counts run as SQL in the engine.
  */
+import { inTransaction } from './transaction.js';
 import { DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import type { DkimKeyRecord } from '../../leaks/keys.js';
 import type { Anchor, FileKind, Verdict } from '../../leaks/types.js';
@@ -163,15 +164,7 @@ export class DuckDBLeakStore implements LeakStore {
   }
 
   private async tx<T>(fn: () => Promise<T>): Promise<T> {
-    await this.conn.run('BEGIN TRANSACTION');
-    try {
-      const out = await fn();
-      await this.conn.run('COMMIT');
-      return out;
-    } catch (e) {
-      await this.conn.run('ROLLBACK').catch(() => undefined);
-      throw e;
-    }
+    return inTransaction(this.conn, fn);
   }
 
   private async append(
