@@ -141,7 +141,7 @@ function* gexfLines(g: CoordinationGraph): Iterable<string> {
   yield '<?xml version="1.0" encoding="UTF-8"?>';
   yield '<gexf xmlns="http://gexf.net/1.3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://gexf.net/1.3 http://gexf.net/1.3/gexf.xsd" version="1.3">';
   yield '  <meta><creator>vigie coordination detector</creator><description>Significant co-action edges (FDR-controlled) and their clusters</description></meta>';
-  yield '  <graph defaultedgetype="undirected" mode="dynamic" timeformat="datetime">';
+  yield '  <graph defaultedgetype="undirected" mode="dynamic" timeformat="dateTime">';
   yield '    <attributes class="node" mode="static">';
   yield '      <attribute id="cluster" title="cluster" type="integer"/>';
   yield '    </attributes>';
@@ -187,6 +187,7 @@ function* graphmlLines(g: CoordinationGraph): Iterable<string> {
   const nodes = [...new Set(g.edges.flatMap((e) => [e.a, e.b]))].sort();
   yield '<?xml version="1.0" encoding="UTF-8"?>';
   yield '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">';
+  yield '  <key id="account" for="node" attr.name="account" attr.type="string"/>';
   yield '  <key id="cluster" for="node" attr.name="cluster" attr.type="int"><default>0</default></key>';
   yield '  <key id="weight" for="edge" attr.name="weight" attr.type="double"/>';
   yield '  <key id="layers" for="edge" attr.name="layers" attr.type="string"/>';
@@ -194,13 +195,16 @@ function* graphmlLines(g: CoordinationGraph): Iterable<string> {
   yield '  <key id="first" for="edge" attr.name="first" attr.type="string"/>';
   yield '  <key id="last" for="edge" attr.name="last" attr.type="string"/>';
   yield '  <graph id="coordination" edgedefault="undirected">';
+  // GraphML node ids must be XML name tokens (xs:NMTOKEN); account keys are free text, so
+  // nodes are numbered and the account key is carried as data.
+  const idOf = new Map(nodes.map((n, i) => [n, `n${i}`]));
   for (const n of nodes)
-    yield `    <node id="${xmlText(n)}"><data key="cluster">${g.clusterOf.get(n) ?? 0}</data></node>`;
+    yield `    <node id="${idOf.get(n)}"><data key="account">${xmlText(n)}</data><data key="cluster">${g.clusterOf.get(n) ?? 0}</data></node>`;
   for (const e of g.edges) {
     const first = Math.min(...e.layers.map((l) => l.firstMs ?? Infinity));
     const last = Math.max(...e.layers.map((l) => l.lastMs ?? -Infinity));
     yield (
-      `    <edge source="${xmlText(e.a)}" target="${xmlText(e.b)}"><data key="weight">${e.weight.toFixed(4)}</data>` +
+      `    <edge source="${idOf.get(e.a)}" target="${idOf.get(e.b)}"><data key="weight">${e.weight.toFixed(4)}</data>` +
       `<data key="layers">${xmlText(e.layers.map((l) => l.layer).join(' '))}</data><data key="minq">${e.minQ}</data>` +
       (Number.isFinite(first) ? `<data key="first">${new Date(first).toISOString()}</data>` : '') +
       (Number.isFinite(last) ? `<data key="last">${new Date(last).toISOString()}</data>` : '') +

@@ -32,6 +32,7 @@ import * as activity from './activity.js';
 import { DuckDBLeakStore } from './leaks.js';
 import type { LeakStore } from '../leaks.js';
 import { DuckDBAttackStore } from './attacks.js';
+import { DuckDBInterchangeStore } from './interchange.js';
 import type { AttackStore } from '../attacks.js';
 import type {
   CoactionLayerInfo,
@@ -217,6 +218,10 @@ export class DuckDBStore implements Store {
   }
 
   private attackStore: DuckDBAttackStore | null = null;
+
+  interchange(): DuckDBInterchangeStore {
+    return new DuckDBInterchangeStore(this.conn);
+  }
 
   attacks(): AttackStore {
     this.attackStore ??= new DuckDBAttackStore(this.conn);
