@@ -1,0 +1,2 @@
+import { run } from './src/cli/main.js';
+process.exitCode = await run(['node', 'vigie', ...process.argv.slice(2)]);
