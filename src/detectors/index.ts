@@ -7,6 +7,8 @@ import { coordinationDetector } from './coordination/index.js';
 import { nearDupDetector } from './near-dup/index.js';
 import { attackTriageDetector } from '../attacks/detector.js';
 import { crossChannelDetector } from './cross-channel/index.js';
+import { stateMediaDetector } from '../registry/detector.js';
+import { newsLookalikeDetector } from '../registry/lookalike-detector.js';
 
 // near-dup first: it writes the near-duplicate groups the coordination detector's co-text layer reads.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- detectors have different option types
@@ -14,5 +16,7 @@ export const DETECTORS: Detector<any>[] = [
   nearDupDetector,
   coordinationDetector,
   attackTriageDetector,
-  crossChannelDetector,
+  stateMediaDetector, // after coordination: reads its clusters
+  newsLookalikeDetector, // after coordination (and narratives, when present)
+  crossChannelDetector, // last: links the other detectors' findings
 ];

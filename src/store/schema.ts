@@ -7,6 +7,7 @@
  */
 import { LEAKS_SCHEMA_SQL } from './duckdb/leaks.js';
 import { ATTACKS_SCHEMA_SQL } from './duckdb/attacks.js';
+import { REGISTRY_SCHEMA_SQL } from './duckdb/registry.js';
 
 export interface Migration {
   version: number;
@@ -141,6 +142,11 @@ export const MIGRATIONS: Migration[] = [
         similarity FLOAT NOT NULL   -- highest verified Jaccard with another text of the group
       )`,
     ],
+  },
+  {
+    version: 6,
+    description: 'state-media registry and news look-alike matches of linked hosts (src/registry/)',
+    sql: REGISTRY_SCHEMA_SQL,
   },
 ];
 

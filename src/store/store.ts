@@ -18,6 +18,7 @@ import type {
 import type { LeakStore } from './leaks.js';
 import type { AttackStore } from './attacks.js';
 import type { InterchangeStore } from './interchange.js';
+import type { RegistryStore } from './registry.js';
 import type {
   ActivityBins,
   ActivityBinsQuery,
@@ -171,4 +172,6 @@ export interface Store {
   attacks(): AttackStore;
   /** Cross-channel queries, post volume, Parquet export (see src/store/interchange.ts). */
   interchange(): InterchangeStore;
+  /** State-media registry and news look-alikes: matched hosts, amplification (see src/store/registry.ts). */
+  registry(): RegistryStore;
 }

@@ -35,6 +35,24 @@ describe('findLookalikes', () => {
     }
   });
 
+  test('the same label under a private registry suffix (spiegel.co.com, bild.eu.com)', () => {
+    // Doppelganger clones named by VIGINUM (RRN report, 2023) under CentralNic-style second-level names.
+    for (const [d, b, suf] of [
+      ['spiegel.co.com', 'spiegel.de', 'co.com'],
+      ['bild.eu.com', 'bild.de', 'eu.com'],
+      ['www.spiegel.co.com', 'spiegel.de', 'co.com'],
+    ]) {
+      const ms = match(d);
+      assert.equal(ms.length, 1, d);
+      assert.equal(ms[0].brand, b);
+      assert.deepEqual(ms[0].techniques, ['other-suffix']);
+      assert.equal(ms[0].tier, 'high');
+      assert.ok(ms[0].reasons[0].includes(`.${suf}`));
+    }
+    // a different name under a private suffix is not the brand
+    assert.equal(match('example.co.com').length, 0);
+  });
+
   test('hyphen and dot variants', () => {
     assert.deepEqual(match('enmarche.fr')[0].techniques, ['hyphenation']);
     assert.deepEqual(match('le-monde.fr')[0].techniques, ['hyphenation']);

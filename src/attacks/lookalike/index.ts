@@ -170,6 +170,9 @@ interface Parsed {
   ulabel: string;
   suffix: string;
   sub: string;
+  /** Label under a private registry suffix (spiegel.co.com -> spiegel), else the label. */
+  plabel: string;
+  psuffix: string;
 }
 
 /** Normalise and split a domain (URL, host, or host:port accepted); null when it has no registrable part. */
@@ -187,7 +190,12 @@ export function parseHost(input: string): Parsed | null {
   if (!p.domain || !p.publicSuffix || !p.domainWithoutSuffix) return null;
   const unicode = domainToUnicode(ascii) || ascii;
   const ulabel = domainToUnicode(p.domainWithoutSuffix) || p.domainWithoutSuffix;
+  // Clones also sit under private registries that sell second-level names (co.com, eu.com).
+  const priv = parseDomain(ascii, { allowPrivateDomains: true });
+  const privOk = priv.isPrivate && priv.domainWithoutSuffix && priv.publicSuffix;
   return {
+    plabel: privOk ? priv.domainWithoutSuffix! : p.domainWithoutSuffix,
+    psuffix: privOk ? priv.publicSuffix! : p.publicSuffix,
     host: ascii,
     unicode,
     registrable: p.domain,
@@ -213,6 +221,12 @@ function compare(o: Parsed, b: Parsed, keywords: Set<string>, minFuzzy: number):
       'other-suffix',
       'high',
       `same name "${bl}" under another suffix (.${o.suffix} instead of .${b.suffix})`,
+    );
+  else if (o.plabel === bl && o.psuffix !== b.suffix)
+    hit(
+      'other-suffix',
+      'high',
+      `same name "${bl}" under the private registry suffix .${o.psuffix} instead of .${b.suffix}`,
     );
   else if (core(o.label) === core(bl))
     hit('hyphenation', 'high', `"${o.label}" is "${bl}" with hyphens added or removed`);
@@ -257,7 +271,8 @@ function compare(o: Parsed, b: Parsed, keywords: Set<string>, minFuzzy: number):
   for (let i = 0; i + btoks.length <= tokens.length && at < 0; i++) {
     if (btoks.every((t, k) => tokens[i + k] === t)) at = i;
   }
-  if (at >= 0 && tokens.length > btoks.length && !hits.some((h) => h.t === 'dot-insertion')) {
+  const privateSwap = o.plabel === bl && o.plabel !== o.label;
+  if (at >= 0 && tokens.length > btoks.length && !privateSwap && !hits.some((h) => h.t === 'dot-insertion')) {
     const extra = tokens.filter((_, i) => i < at || i >= at + btoks.length);
     const kw = extra.filter((t) => keywords.has(t));
     hit(

@@ -7,7 +7,14 @@ import { register as registerLeaks } from './leaks.js';
 import { register as registerAttacks } from './attacks.js';
 import { register as registerCoordination } from './coordination.js';
 import { register as registerExport } from './export.js';
+import { register as registerRegistry } from './registry.js';
 
 export type RegisterCommands = (program: Command) => void;
 
-export const COMMAND_MODULES: RegisterCommands[] = [registerCoordination, registerLeaks, registerAttacks, registerExport];
+export const COMMAND_MODULES: RegisterCommands[] = [
+  registerCoordination,
+  registerRegistry,
+  registerLeaks,
+  registerAttacks,
+  registerExport,
+];

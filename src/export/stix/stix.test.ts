@@ -1,3 +1,4 @@
+import { referenceDataDir } from '../../util/reference-data.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { uuidv5, scoId } from './ids.js';
 import { patternLiteral } from './observables.js';
 import { validateBundle, validateObject, type StixObject } from './validate.js';
 
-const REF = process.env.VIGIE_REFERENCE_DATA ?? resolve(import.meta.dirname, '../../../../shared/data');
+const REF = referenceDataDir();
 
 function finding(p: Partial<Finding> & { id: string }): Finding {
   return {

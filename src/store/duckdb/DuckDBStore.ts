@@ -34,6 +34,8 @@ import type { LeakStore } from '../leaks.js';
 import { DuckDBAttackStore } from './attacks.js';
 import { DuckDBInterchangeStore } from './interchange.js';
 import type { AttackStore } from '../attacks.js';
+import { DuckDBRegistryStore } from './registry.js';
+import type { RegistryStore } from '../registry.js';
 import type {
   CoactionLayerInfo,
   CoactionQuery,
@@ -226,6 +228,13 @@ export class DuckDBStore implements Store {
   attacks(): AttackStore {
     this.attackStore ??= new DuckDBAttackStore(this.conn);
     return this.attackStore;
+  }
+
+  private registryStore: DuckDBRegistryStore | null = null;
+
+  registry(): RegistryStore {
+    this.registryStore ??= new DuckDBRegistryStore(this.conn);
+    return this.registryStore;
   }
 
   async close(): Promise<void> {
