@@ -3,8 +3,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { domainToASCII, fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { domainToASCII } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { isVigieError } from '../util/errors.js';
 import {
@@ -21,8 +21,6 @@ import {
 } from './index.js';
 import { STATE_MEDIA_TECHNIQUES, stateMediaDetector } from './detector.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '../..');
 const DATA = referenceDataDir();
 const REF = join(DATA, 'reference', 'state-media-domains');
 const DISARM = join(DATA, 'reference', 'disarm', 'disarm_red_techniques.csv');

@@ -2,7 +2,7 @@ import { referenceDataDir } from '../../util/reference-data.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Finding } from '../../findings/finding.js';
 import { buildBundle } from './bundle.js';
 import { uuidv5, scoId } from './ids.js';
