@@ -7,6 +7,7 @@
  */
 import { LEAKS_SCHEMA_SQL } from './duckdb/leaks.js';
 import { ATTACKS_SCHEMA_SQL } from './duckdb/attacks.js';
+import { NARRATIVES_SCHEMA_SQL } from './duckdb/narratives.js';
 
 export interface Migration {
   version: number;
@@ -141,6 +142,11 @@ export const MIGRATIONS: Migration[] = [
         similarity FLOAT NOT NULL   -- highest verified Jaccard with another text of the group
       )`,
     ],
+  },
+  {
+    version: 7,
+    description: 'narratives: definitions and the posts they match (src/narratives/)',
+    sql: NARRATIVES_SCHEMA_SQL,
   },
 ];
 

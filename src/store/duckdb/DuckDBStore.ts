@@ -33,6 +33,8 @@ import { DuckDBLeakStore } from './leaks.js';
 import type { LeakStore } from '../leaks.js';
 import { DuckDBAttackStore } from './attacks.js';
 import type { AttackStore } from '../attacks.js';
+import { DuckDBNarrativeStore } from './narratives.js';
+import type { NarrativeStore } from '../narratives.js';
 import type {
   CoactionLayerInfo,
   CoactionQuery,
@@ -221,6 +223,13 @@ export class DuckDBStore implements Store {
   attacks(): AttackStore {
     this.attackStore ??= new DuckDBAttackStore(this.conn);
     return this.attackStore;
+  }
+
+  private narrativeStore: DuckDBNarrativeStore | null = null;
+
+  narratives(): NarrativeStore {
+    this.narrativeStore ??= new DuckDBNarrativeStore(this.conn);
+    return this.narrativeStore;
   }
 
   async close(): Promise<void> {
