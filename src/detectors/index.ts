@@ -9,6 +9,7 @@ import { attackTriageDetector } from '../attacks/detector.js';
 import { crossChannelDetector } from './cross-channel/index.js';
 import { stateMediaDetector } from '../registry/detector.js';
 import { newsLookalikeDetector } from '../registry/lookalike-detector.js';
+import { narrativesDetector } from '../narratives/detector.js';
 
 // near-dup first: it writes the near-duplicate groups the coordination detector's co-text layer reads.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- detectors have different option types
@@ -16,7 +17,8 @@ export const DETECTORS: Detector<any>[] = [
   nearDupDetector,
   coordinationDetector,
   attackTriageDetector,
+  narrativesDetector, // after coordination: names the clusters that carry each narrative
   stateMediaDetector, // after coordination: reads its clusters
-  newsLookalikeDetector, // after coordination (and narratives, when present)
+  newsLookalikeDetector, // after coordination and narratives: links clones to both
   crossChannelDetector, // last: links the other detectors' findings
 ];

@@ -8,6 +8,7 @@
 import { LEAKS_SCHEMA_SQL } from './duckdb/leaks.js';
 import { ATTACKS_SCHEMA_SQL } from './duckdb/attacks.js';
 import { REGISTRY_SCHEMA_SQL } from './duckdb/registry.js';
+import { NARRATIVES_SCHEMA_SQL } from './duckdb/narratives.js';
 
 export interface Migration {
   version: number;
@@ -147,6 +148,11 @@ export const MIGRATIONS: Migration[] = [
     version: 6,
     description: 'state-media registry and news look-alike matches of linked hosts (src/registry/)',
     sql: REGISTRY_SCHEMA_SQL,
+  },
+  {
+    version: 7,
+    description: 'narratives: definitions and the posts they match (src/narratives/)',
+    sql: NARRATIVES_SCHEMA_SQL,
   },
 ];
 

@@ -19,6 +19,7 @@ import type { LeakStore } from './leaks.js';
 import type { AttackStore } from './attacks.js';
 import type { InterchangeStore } from './interchange.js';
 import type { RegistryStore } from './registry.js';
+import type { NarrativeStore } from './narratives.js';
 import type {
   ActivityBins,
   ActivityBinsQuery,
@@ -174,4 +175,6 @@ export interface Store {
   interchange(): InterchangeStore;
   /** State-media registry and news look-alikes: matched hosts, amplification (see src/store/registry.ts). */
   registry(): RegistryStore;
+  /** Narratives: definitions, matched posts, report aggregates, discovery (see src/store/narratives.ts). */
+  narratives(): NarrativeStore;
 }

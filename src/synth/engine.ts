@@ -16,6 +16,7 @@
 import { buildCalendar, type Calendar, minuteOf } from './calendar.js';
 import { buildPopulation, F_ENGLISH, type Population, type SwarmAccountsSpec } from './accounts.js';
 import { buildPlan, type Plan, type SwarmSpec } from './plan.js';
+import { dressOutlet, type SmearAccounts, type SmearSpec } from './smear.js';
 import { Content } from './text.js';
 import { hash2, Rng } from './rng.js';
 import { snowflake } from './ids.js';
@@ -41,6 +42,8 @@ export interface EngineOptions {
   events: boolean;
   viralReposts: number;
   swarms: SwarmSpec[];
+  /** The planted smear narrative (src/synth/smear.ts); absent when disabled. */
+  smear?: SmearSpec;
 }
 
 /** Counters kept while streaming. */
@@ -124,6 +127,12 @@ export class World {
       english: !!s.english,
       cover: s.style === 'organic-cover',
     }));
+    // The smear's swarm and outlet are appended after the other swarms, so that their
+    // accounts (and everything drawn before them) are the same with or without it.
+    if (o.smear) {
+      swarmAccounts.push({ size: o.smear.size, english: false, cover: false });
+      swarmAccounts.push({ size: 1, english: false, cover: true });
+    }
     this.pop = buildPopulation(
       {
         seed: o.seed,
@@ -138,7 +147,18 @@ export class World {
     );
     this.cal = buildCalendar(o.start, o.days, o.englishShare, o.events);
     this.content = new Content(this.pop, this.cal, o.seed);
-    this.plan = buildPlan(o.seed, o.swarms, this.pop, this.cal, this.content, o.viralReposts);
+    let smear: SmearAccounts | undefined;
+    if (o.smear) {
+      const sw = this.pop.swarmRanges[o.swarms.length];
+      const outlet = this.pop.swarmRanges[o.swarms.length + 1].from;
+      dressOutlet(this.pop, outlet);
+      smear = {
+        swarm: Array.from({ length: sw.to - sw.from }, (_, k) => sw.from + k),
+        outlet,
+        swarmIndex: o.swarms.length,
+      };
+    }
+    this.plan = buildPlan(o.seed, o.swarms, this.pop, this.cal, this.content, o.viralReposts, smear);
     const originalShare = Math.max(0.05, 1 - o.replyShare - o.quoteShare);
     const r = Math.min(0.95, Math.max(0, o.repostShare));
     this.ticketScale = r / (1 - r) / originalShare / this.pop.meanReach;

@@ -34,6 +34,7 @@ import { Rng } from './rng.js';
 import { retweetKeepsUpTo, retweetText, V1Renderer } from './twitter-v1.js';
 import { CSV_HEADER, CSV_READER_OPTIONS, csvRows } from './csv.js';
 import { eventsTruth, type GroundTruth } from './truth.js';
+import { SMEAR_DEFAULTS, type SmearSpec } from './smear.js';
 
 const CLIENT_NAMES = CLIENTS.map((c) => c.name);
 
@@ -44,6 +45,14 @@ export { scoreClusters, swarmLabels } from './truth.js';
 export type { EngineStats as SynthStats } from './engine.js';
 export type { RawPost } from './raw.js';
 export { CSV_READER_OPTIONS } from './csv.js';
+export type { SmearSpec, SmearTruth } from './smear.js';
+export {
+  SMEAR_DEFAULTS,
+  SMEAR_NARRATIVE_ID,
+  SMEAR_CLONE_URL,
+  SMEAR_STATE_MEDIA_URL,
+  SMEAR_OUTLET_HANDLE,
+} from './smear.js';
 
 /** Bumped whenever the same options would produce different bytes. */
 export const SYNTH_VERSION = 1;
@@ -86,6 +95,13 @@ export interface SynthOptions {
   swarmSize: [number, number];
   /** Multiplies the number of campaigns each swarm runs. */
   swarmActivity: number;
+  /**
+   * Plant the smear narrative of src/synth/smear.ts (outlet with a state-media link, a
+   * look-alike news site, a coordinated swarm, organic mentions and debunks). Off when
+   * absent or false (no default in DEFAULTS, so the default output and truth file are
+   * unchanged); `true` uses SMEAR_DEFAULTS.
+   */
+  smear?: boolean | Partial<SmearSpec>;
 }
 
 /** Defaults: a week like the second round of the 2017 French presidential election. */
@@ -157,6 +173,10 @@ export function resolveOptions(options: Partial<SynthOptions> = {}): SynthOption
       num('swarm size', s.size, 2, 1e6);
     }
   } else usage('swarms must be a number or a list of { style, size }');
+  if (o.smear !== undefined && typeof o.smear !== 'boolean') {
+    if (typeof o.smear !== 'object' || o.smear === null) usage('smear must be true, false or { size }');
+    if (o.smear.size !== undefined) num('smear.size', o.smear.size, 2, 10_000);
+  }
   return o;
 }
 
@@ -194,6 +214,7 @@ function engineOptions(o: SynthOptions): EngineOptions {
     events: o.events,
     viralReposts: Math.round(o.viralShare * o.posts),
     swarms: swarmSpecs(o),
+    ...(o.smear ? { smear: { ...SMEAR_DEFAULTS, ...(o.smear === true ? {} : o.smear) } } : {}),
   };
 }
 
@@ -245,6 +266,7 @@ function createWeek(options: Partial<SynthOptions>): { week: ElectionWeek; world
     events: eventsTruth(cal.events),
     swarms: plan.swarms,
     hardNegatives: plan.hardNegatives,
+    ...(plan.smear ? { smear: plan.smear } : {}),
   };
   let stats = emptyStats();
   const swarmIds = plan.swarms.map((s) => s.id);

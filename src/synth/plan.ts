@@ -13,9 +13,21 @@ import { Rng } from './rng.js';
 import { snowflake } from './ids.js';
 import { NO_MENTIONS, NO_TAGS, NO_URLS, type RawPost, TextBuilder } from './raw.js';
 import { PUSH_SITES, SWARM_HASHTAGS } from './lexicon.js';
+import {
+  planSmear,
+  SMEAR_CLONE_FOLLOW_UPS,
+  SMEAR_CLONE_URL,
+  SMEAR_NARRATIVE_ID,
+  SMEAR_STATE_MEDIA_URL,
+  type SmearAccounts,
+  type SmearTruth,
+} from './smear.js';
 
-/** How a planted swarm coordinates. */
-export type SwarmStyle = 'repost-ring' | 'link-push' | 'copy-paste' | 'mixed' | 'organic-cover';
+/**
+ * How a planted swarm coordinates. `smear` is the swarm of the optional planted smear
+ * narrative (src/synth/smear.ts): it is not one of the cycled SWARM_STYLES.
+ */
+export type SwarmStyle = 'repost-ring' | 'link-push' | 'copy-paste' | 'mixed' | 'organic-cover' | 'smear';
 
 export const SWARM_STYLES: readonly SwarmStyle[] = [
   'repost-ring',
@@ -83,6 +95,8 @@ export interface Plan {
   entries: PlanEntry[];
   swarms: SwarmTruth[];
   hardNegatives: HardNegative[];
+  /** The planted smear narrative, when enabled. */
+  smear?: SmearTruth;
 }
 
 interface Ctx {
@@ -294,6 +308,7 @@ export function buildPlan(
   cal: Calendar,
   content: Content,
   viralReposts: number,
+  smear?: SmearAccounts,
 ): Plan {
   const c: Ctx = { rng: new Rng(seed, 202), pop, cal, content, entries: [], tb: new TextBuilder() };
   const { rng } = c;
@@ -406,6 +421,9 @@ export function buildPlan(
     }
   }
 
+  // The smear draws from its own stream, after everything else: the other plans stay as they were.
+  const smearPlan = smear ? planSmear(seed, smear, pop, cal, content, c.entries) : null;
+
   // Time order, then ids: planned posts use the upper half of the snowflake's low bits.
   const order = c.entries
     .map((_, i) => i)
@@ -467,5 +485,51 @@ export function buildPlan(
       to: iso(Math.min(cal.end, t1 + HOUR)),
     };
   });
-  return { entries: sorted, swarms, hardNegatives };
+  let smearTruth: SmearTruth | undefined;
+  if (smear && smearPlan) {
+    const posts = smearPlan.entries
+      .map((e) => ({ e: sorted[newIndex[e.index]], role: e.role }))
+      .sort((a, b) => a.e.raw.time - b.e.raw.time || a.e.raw.seq - b.e.raw.seq);
+    const ids = (role: string) => posts.filter((p) => p.role === role).map((p) => p.e.raw.id);
+    const swarmPosts = posts.filter((p) => p.role === 'swarm').map((p) => p.e);
+    const r = pop.swarmRanges[smear.swarmIndex];
+    const swarmId = `swarm-${String(swarms.length + 1).padStart(2, '0')}`;
+    swarms.push({
+      id: swarmId,
+      style: 'smear',
+      language: 'fr',
+      accountIds: smear.swarm.map((i) => pop.idStr[i]),
+      handles: smear.swarm.map((i) => pop.handle[i]),
+      createdBurst: { from: iso(r.burstStart), to: iso(r.burstEnd) },
+      hashtags: ['MacronOffshore', 'MacronGate'],
+      targets: {
+        postIds: [],
+        urls: [SMEAR_CLONE_URL, ...SMEAR_CLONE_FOLLOW_UPS],
+        domains: ['lemonde.ltd'],
+        texts: [],
+      },
+      postIds: swarmPosts.map((e) => e.raw.id),
+      firstPost: swarmPosts.length ? iso(swarmPosts[0].raw.time) : null,
+      lastPost: swarmPosts.length ? iso(swarmPosts[swarmPosts.length - 1].raw.time) : null,
+    });
+    const origin = posts.find((p) => p.role === 'outlet')!.e;
+    smearTruth = {
+      narrativeId: SMEAR_NARRATIVE_ID,
+      outlet: { accountId: pop.idStr[smear.outlet], handle: pop.handle[smear.outlet] },
+      originPostId: origin.raw.id,
+      originTime: iso(origin.raw.time),
+      stateMediaUrls: [SMEAR_STATE_MEDIA_URL],
+      stateMediaDomains: ['sputniknews.africa'],
+      cloneUrls: [SMEAR_CLONE_URL, ...SMEAR_CLONE_FOLLOW_UPS],
+      cloneDomains: ['lemonde.ltd'],
+      swarmId,
+      swarmAccountIds: smear.swarm.map((i) => pop.idStr[i]),
+      postIds: posts.map((p) => p.e.raw.id),
+      outletPostIds: ids('outlet'),
+      swarmPostIds: ids('swarm'),
+      organicPostIds: ids('organic'),
+      debunkPostIds: ids('debunk'),
+    };
+  }
+  return { entries: sorted, swarms, hardNegatives, ...(smearTruth ? { smear: smearTruth } : {}) };
 }

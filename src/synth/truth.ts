@@ -4,6 +4,7 @@
  */
 import type { HardNegative, SwarmTruth } from './plan.js';
 import type { WeekEvent } from './calendar.js';
+import type { SmearTruth } from './smear.js';
 
 /** Everything planted in a generated week (written as `<name>.truth.json`). */
 export interface GroundTruth {
@@ -19,6 +20,8 @@ export interface GroundTruth {
   swarms: SwarmTruth[];
   /** Organic look-alikes of coordination (crowds reposting the same viral posts within minutes). */
   hardNegatives: HardNegative[];
+  /** The planted smear narrative (only when the `smear` option was on). */
+  smear?: SmearTruth;
 }
 
 export function eventsTruth(events: WeekEvent[]): GroundTruth['events'] {

@@ -14,6 +14,7 @@ import { summariseIngest } from './ingest.js';
 import { table } from '../output.js';
 import { writeAttackDemo } from '../../attacks/demo.js';
 import { DETECTORS } from '../../detectors/index.js';
+import { demoSmearFile, formatSmearScore, scoreSmear } from '../../narratives/demo.js';
 
 export interface DemoOptions {
   dir: string;
@@ -50,7 +51,14 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   const log = (m: string) => process.stderr.write(m + '\n');
 
   log(`generating a synthetic election week (${o.posts} posts, seed ${o.seed}) in ${dir} ...`);
-  const week = await writeElectionWeek(dir, { posts: o.posts, seed: o.seed, formats: ['x-v1'], gzip: true });
+  // The planted smear narrative (state outlet -> look-alike site -> swarm) rides along.
+  const week = await writeElectionWeek(dir, {
+    posts: o.posts,
+    seed: o.seed,
+    formats: ['x-v1'],
+    gzip: true,
+    smear: true,
+  });
   const input = week.files['x-v1']!;
   log(
     `  ${week.stats.posts ?? o.posts} posts by ${week.stats.accounts} accounts; ${week.stats.swarms} swarms planted ` +
@@ -87,7 +95,11 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       '--min-tier',
       'medium',
     ]);
-    console.log('\n== coordinated behaviour');
+    console.log(
+      '\n== narratives: the smear definition matched across languages (the detector reports it below)',
+    );
+    await o.vigie(['--db', db, 'narratives', 'match', '--file', demoSmearFile()]);
+    console.log('\n== coordinated behaviour and narratives');
     store = await openStore(db);
     const { runs } = await runDetectors(store, {
       seed: o.seed,
@@ -136,6 +148,11 @@ export async function runDemo(o: DemoOptions): Promise<void> {
           `and recall ${s.recall.toFixed(3)} over the ${week.stats.swarmMembers} planted swarm accounts.`,
       );
     }
+    if (week.truth.smear) {
+      console.log('');
+      for (const l of formatSmearScore(scoreSmear(week.truth.smear, findings), week.truth.smear))
+        console.log(l);
+    }
     const top = findings.find((f) => f.channel === 'coordination');
     // `npx vigie` works from the project folder without a global install.
     const dbArg = o.db ? `--db ${o.db}` : `--db ${db}`;
@@ -153,6 +170,10 @@ export async function runDemo(o: DemoOptions): Promise<void> {
         `  npx vigie ${dbArg} coordination export --out ${join(dir, 'graph')}   the graph for Gephi (GEXF)`,
       );
     console.log(`  npx vigie ${dbArg} status                   what was ingested, with file hashes`);
+    if (week.truth.smear)
+      console.log(
+        `  npx vigie ${dbArg} narratives show ${week.truth.smear.narrativeId}   the smear: volume, origin, carriers, domains`,
+      );
     console.log(
       `  npx vigie ${dbArg} leaks report --dump leaks-demo   one verdict per message, with what it proves`,
     );

@@ -8,12 +8,16 @@ import { register as registerAttacks } from './attacks.js';
 import { register as registerCoordination } from './coordination.js';
 import { register as registerExport } from './export.js';
 import { register as registerRegistry } from './registry.js';
+import { register as registerNarratives } from './narratives.js';
 
 export type RegisterCommands = (program: Command) => void;
 
 export const COMMAND_MODULES: RegisterCommands[] = [
   registerCoordination,
   registerRegistry,
+  registerLeaks,
+  registerAttacks,
+  registerNarratives,
   registerLeaks,
   registerAttacks,
   registerExport,

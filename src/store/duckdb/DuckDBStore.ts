@@ -36,6 +36,8 @@ import { DuckDBInterchangeStore } from './interchange.js';
 import type { AttackStore } from '../attacks.js';
 import { DuckDBRegistryStore } from './registry.js';
 import type { RegistryStore } from '../registry.js';
+import { DuckDBNarrativeStore } from './narratives.js';
+import type { NarrativeStore } from '../narratives.js';
 import type {
   CoactionLayerInfo,
   CoactionQuery,
@@ -235,6 +237,13 @@ export class DuckDBStore implements Store {
   registry(): RegistryStore {
     this.registryStore ??= new DuckDBRegistryStore(this.conn);
     return this.registryStore;
+  }
+
+  private narrativeStore: DuckDBNarrativeStore | null = null;
+
+  narratives(): NarrativeStore {
+    this.narrativeStore ??= new DuckDBNarrativeStore(this.conn);
+    return this.narrativeStore;
   }
 
   async close(): Promise<void> {
