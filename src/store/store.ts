@@ -17,6 +17,7 @@ import type {
 } from './coaction-types.js';
 import type { LeakStore } from './leaks.js';
 import type { AttackStore } from './attacks.js';
+import type { SignalStore } from './signals.js';
 import type {
   ActivityBins,
   ActivityBinsQuery,
@@ -168,4 +169,6 @@ export interface Store {
   leaks(): LeakStore;
   /** Infrastructure attacks: alerts, evidence lines, daily counts (see src/store/attacks.ts). */
   attacks(): AttackStore;
+  /** Account signals: behaviour aggregates, stored features and scores (see src/store/signals.ts). */
+  signals(): SignalStore;
 }

@@ -33,6 +33,8 @@ import { DuckDBLeakStore } from './leaks.js';
 import type { LeakStore } from '../leaks.js';
 import { DuckDBAttackStore } from './attacks.js';
 import type { AttackStore } from '../attacks.js';
+import { DuckDBSignalStore } from './signals.js';
+import type { SignalStore } from '../signals.js';
 import type {
   CoactionLayerInfo,
   CoactionQuery,
@@ -221,6 +223,13 @@ export class DuckDBStore implements Store {
   attacks(): AttackStore {
     this.attackStore ??= new DuckDBAttackStore(this.conn);
     return this.attackStore;
+  }
+
+  private signalStore: DuckDBSignalStore | null = null;
+
+  signals(): SignalStore {
+    this.signalStore ??= new DuckDBSignalStore(this.conn);
+    return this.signalStore;
   }
 
   async close(): Promise<void> {
