@@ -10,6 +10,7 @@ import { crossChannelDetector } from './cross-channel/index.js';
 import { stateMediaDetector } from '../registry/detector.js';
 import { newsLookalikeDetector } from '../registry/lookalike-detector.js';
 import { narrativesDetector } from '../narratives/detector.js';
+import { accountSignalsDetector } from '../signals/detector.js';
 
 // near-dup first: it writes the near-duplicate groups the coordination detector's co-text layer reads.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- detectors have different option types
@@ -20,5 +21,6 @@ export const DETECTORS: Detector<any>[] = [
   narrativesDetector, // after coordination: names the clusters that carry each narrative
   stateMediaDetector, // after coordination: reads its clusters
   newsLookalikeDetector, // after coordination and narratives: links clones to both
+  accountSignalsDetector, // after coordination: creation bursts inside clusters
   crossChannelDetector, // last: links the other detectors' findings
 ];

@@ -9,6 +9,7 @@ import { LEAKS_SCHEMA_SQL } from './duckdb/leaks.js';
 import { ATTACKS_SCHEMA_SQL } from './duckdb/attacks.js';
 import { REGISTRY_SCHEMA_SQL } from './duckdb/registry.js';
 import { NARRATIVES_SCHEMA_SQL } from './duckdb/narratives.js';
+import { SIGNALS_SCHEMA_SQL } from './duckdb/signals.js';
 
 export interface Migration {
   version: number;
@@ -143,6 +144,11 @@ export const MIGRATIONS: Migration[] = [
         similarity FLOAT NOT NULL   -- highest verified Jaccard with another text of the group
       )`,
     ],
+  },
+  {
+    version: 5,
+    description: 'account signals: features, scores and contributions (src/signals/)',
+    sql: SIGNALS_SCHEMA_SQL,
   },
   {
     version: 6,

@@ -20,6 +20,7 @@ import type { AttackStore } from './attacks.js';
 import type { InterchangeStore } from './interchange.js';
 import type { RegistryStore } from './registry.js';
 import type { NarrativeStore } from './narratives.js';
+import type { SignalStore } from './signals.js';
 import type {
   ActivityBins,
   ActivityBinsQuery,
@@ -177,4 +178,6 @@ export interface Store {
   registry(): RegistryStore;
   /** Narratives: definitions, matched posts, report aggregates, discovery (see src/store/narratives.ts). */
   narratives(): NarrativeStore;
+  /** Account signals: behaviour aggregates, stored features and scores (see src/store/signals.ts). */
+  signals(): SignalStore;
 }

@@ -9,15 +9,15 @@ import { register as registerCoordination } from './coordination.js';
 import { register as registerExport } from './export.js';
 import { register as registerRegistry } from './registry.js';
 import { register as registerNarratives } from './narratives.js';
+import { register as registerAccounts } from './accounts.js';
 
 export type RegisterCommands = (program: Command) => void;
 
 export const COMMAND_MODULES: RegisterCommands[] = [
   registerCoordination,
-  registerRegistry,
-  registerLeaks,
-  registerAttacks,
+  registerAccounts,
   registerNarratives,
+  registerRegistry,
   registerLeaks,
   registerAttacks,
   registerExport,

@@ -38,6 +38,8 @@ import { DuckDBRegistryStore } from './registry.js';
 import type { RegistryStore } from '../registry.js';
 import { DuckDBNarrativeStore } from './narratives.js';
 import type { NarrativeStore } from '../narratives.js';
+import { DuckDBSignalStore } from './signals.js';
+import type { SignalStore } from '../signals.js';
 import type {
   CoactionLayerInfo,
   CoactionQuery,
@@ -244,6 +246,13 @@ export class DuckDBStore implements Store {
   narratives(): NarrativeStore {
     this.narrativeStore ??= new DuckDBNarrativeStore(this.conn);
     return this.narrativeStore;
+  }
+
+  private signalStore: DuckDBSignalStore | null = null;
+
+  signals(): SignalStore {
+    this.signalStore ??= new DuckDBSignalStore(this.conn);
+    return this.signalStore;
   }
 
   async close(): Promise<void> {
