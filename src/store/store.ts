@@ -17,6 +17,7 @@ import type {
 } from './coaction-types.js';
 import type { LeakStore } from './leaks.js';
 import type { AttackStore } from './attacks.js';
+import type { ReportStore } from './report.js';
 import type {
   ActivityBins,
   ActivityBinsQuery,
@@ -168,4 +169,6 @@ export interface Store {
   leaks(): LeakStore;
   /** Infrastructure attacks: alerts, evidence lines, daily counts (see src/store/attacks.ts). */
   attacks(): AttackStore;
+  /** Read-only queries of the briefing: chart aggregates, runs, raw evidence (see src/store/report.ts). */
+  report(): ReportStore;
 }

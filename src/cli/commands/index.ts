@@ -6,7 +6,9 @@ import type { Command } from 'commander';
 import { register as registerLeaks } from './leaks.js';
 import { register as registerAttacks } from './attacks.js';
 import { register as registerCoordination } from './coordination.js';
+import { register as registerReport } from '../../report/command.js';
 
 export type RegisterCommands = (program: Command) => void;
 
-export const COMMAND_MODULES: RegisterCommands[] = [registerCoordination, registerLeaks, registerAttacks];
+// prettier-ignore
+export const COMMAND_MODULES: RegisterCommands[] = [registerCoordination, registerLeaks, registerAttacks, registerReport];

@@ -33,6 +33,8 @@ import { DuckDBLeakStore } from './leaks.js';
 import type { LeakStore } from '../leaks.js';
 import { DuckDBAttackStore } from './attacks.js';
 import type { AttackStore } from '../attacks.js';
+import { DuckDBReportStore } from './report.js';
+import type { ReportStore } from '../report.js';
 import type {
   CoactionLayerInfo,
   CoactionQuery,
@@ -221,6 +223,13 @@ export class DuckDBStore implements Store {
   attacks(): AttackStore {
     this.attackStore ??= new DuckDBAttackStore(this.conn);
     return this.attackStore;
+  }
+
+  private reportStore: DuckDBReportStore | null = null;
+
+  report(): ReportStore {
+    this.reportStore ??= new DuckDBReportStore(this.conn);
+    return this.reportStore;
   }
 
   async close(): Promise<void> {
