@@ -16,6 +16,8 @@ import { printIngest, runIngest, type IngestCliOptions } from './commands/ingest
 import { runDemo } from './commands/demo.js';
 import { COMMAND_MODULES } from './commands/index.js';
 import { safeText, table, toCsv, toJson } from './output.js';
+import { writeReport } from '../report/index.js';
+import { dirname, join } from 'node:path';
 
 function addIngestOptions(c: Command): Command {
   return c
@@ -267,6 +269,8 @@ export function buildProgram(): Command {
   )
     .option('--seed <n>', 'seed for any randomness', intArg, 1)
     .option('--fdr <q>', 'coordination: false discovery rate (default 0.01)', numArg)
+    .option('--report <file>', 'the HTML briefing to write (default: vigie-report.html beside the workspace)')
+    .option('--no-report', 'do not write the briefing')
     .action(async (files: string[], o: IngestCliOptions & { seed: number; fdr?: number }, cmd: Command) => {
       await withStore(cmd, async (s) => {
         const results = await runIngest(s, files, o);
@@ -283,6 +287,9 @@ export function buildProgram(): Command {
         const fs = await s.listFindings({ limit: 15 });
         console.log('');
         console.log(fs.length ? table(findingRows(fs)) : 'no findings');
+        const report = (o as { report?: string | false }).report;
+        const out = typeof report === 'string' ? report : join(dirname(s.location), 'vigie-report.html');
+        if (report !== false) console.log(`\nbriefing: ${(await writeReport(s, { out })).html}`);
       });
     });
 

@@ -21,6 +21,7 @@ import type { InterchangeStore } from './interchange.js';
 import type { RegistryStore } from './registry.js';
 import type { NarrativeStore } from './narratives.js';
 import type { SignalStore } from './signals.js';
+import type { ReportStore } from './report.js';
 import type {
   ActivityBins,
   ActivityBinsQuery,
@@ -180,4 +181,6 @@ export interface Store {
   narratives(): NarrativeStore;
   /** Account signals: behaviour aggregates, stored features and scores (see src/store/signals.ts). */
   signals(): SignalStore;
+  /** Read-only queries of the briefing: chart aggregates, runs, raw evidence (see src/store/report.ts). */
+  report(): ReportStore;
 }

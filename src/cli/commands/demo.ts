@@ -15,6 +15,7 @@ import { table } from '../output.js';
 import { writeAttackDemo } from '../../attacks/demo.js';
 import { DETECTORS } from '../../detectors/index.js';
 import { demoSmearFile, formatSmearScore, scoreSmear } from '../../narratives/demo.js';
+import { writeReport } from '../../report/index.js';
 
 export interface DemoOptions {
   dir: string;
@@ -181,6 +182,9 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       `  npx vigie ${dbArg} attacks digest           the morning digest: which few incidents matter`,
     );
     console.log(`  ${week.files.truth}   the planted swarms, to compare`);
+    console.log(
+      `  ${(await writeReport(store, { out: join(dir, 'report.html') })).html}   the briefing (open in a browser; \`vigie report --help\`)`,
+    );
   } finally {
     await store.close();
   }

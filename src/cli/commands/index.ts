@@ -10,6 +10,7 @@ import { register as registerExport } from './export.js';
 import { register as registerRegistry } from './registry.js';
 import { register as registerNarratives } from './narratives.js';
 import { register as registerAccounts } from './accounts.js';
+import { register as registerReport } from '../../report/command.js';
 
 export type RegisterCommands = (program: Command) => void;
 
@@ -21,4 +22,5 @@ export const COMMAND_MODULES: RegisterCommands[] = [
   registerLeaks,
   registerAttacks,
   registerExport,
+  registerReport,
 ];

@@ -40,6 +40,8 @@ import { DuckDBNarrativeStore } from './narratives.js';
 import type { NarrativeStore } from '../narratives.js';
 import { DuckDBSignalStore } from './signals.js';
 import type { SignalStore } from '../signals.js';
+import { DuckDBReportStore } from './report.js';
+import type { ReportStore } from '../report.js';
 import type {
   CoactionLayerInfo,
   CoactionQuery,
@@ -253,6 +255,13 @@ export class DuckDBStore implements Store {
   signals(): SignalStore {
     this.signalStore ??= new DuckDBSignalStore(this.conn);
     return this.signalStore;
+  }
+
+  private reportStore: DuckDBReportStore | null = null;
+
+  report(): ReportStore {
+    this.reportStore ??= new DuckDBReportStore(this.conn);
+    return this.reportStore;
   }
 
   async close(): Promise<void> {
