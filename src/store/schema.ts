@@ -7,6 +7,8 @@
  */
 import { LEAKS_SCHEMA_SQL } from './duckdb/leaks.js';
 import { ATTACKS_SCHEMA_SQL } from './duckdb/attacks.js';
+import { ANNOTATIONS_SCHEMA_SQL } from './duckdb/annotations.js';
+import { OVERVIEW_SCHEMA_SQL } from './duckdb/views.js';
 
 export interface Migration {
   version: number;
@@ -141,6 +143,11 @@ export const MIGRATIONS: Migration[] = [
         similarity FLOAT NOT NULL   -- highest verified Jaccard with another text of the group
       )`,
     ],
+  },
+  {
+    version: 8,
+    description: 'analyst annotations of findings; overview summary tables (src/server/)',
+    sql: [...ANNOTATIONS_SCHEMA_SQL, ...OVERVIEW_SCHEMA_SQL],
   },
 ];
 

@@ -17,6 +17,8 @@ import type {
 } from './coaction-types.js';
 import type { LeakStore } from './leaks.js';
 import type { AttackStore } from './attacks.js';
+import type { AnnotationStore } from './annotations.js';
+import type { ViewStore } from './views.js';
 import type {
   ActivityBins,
   ActivityBinsQuery,
@@ -168,4 +170,8 @@ export interface Store {
   leaks(): LeakStore;
   /** Infrastructure attacks: alerts, evidence lines, daily counts (see src/store/attacks.ts). */
   attacks(): AttackStore;
+  /** Analyst annotations of findings (see src/store/annotations.ts). */
+  annotations(): AnnotationStore;
+  /** Read-side queries of the dashboard and HTTP API (see src/store/views.ts). */
+  views(): ViewStore;
 }

@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { register as registerLeaks } from './leaks.js';
 import { register as registerAttacks } from './attacks.js';
 import { register as registerCoordination } from './coordination.js';
+import { register as registerServe } from './serve.js';
 
 export type RegisterCommands = (program: Command) => void;
 
-export const COMMAND_MODULES: RegisterCommands[] = [registerCoordination, registerLeaks, registerAttacks];
+export const COMMAND_MODULES: RegisterCommands[] = [registerCoordination, registerLeaks, registerAttacks, registerServe];

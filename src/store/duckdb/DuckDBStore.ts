@@ -33,6 +33,10 @@ import { DuckDBLeakStore } from './leaks.js';
 import type { LeakStore } from '../leaks.js';
 import { DuckDBAttackStore } from './attacks.js';
 import type { AttackStore } from '../attacks.js';
+import { DuckDBAnnotationStore } from './annotations.js';
+import type { AnnotationStore } from '../annotations.js';
+import { DuckDBViewStore } from './views.js';
+import type { ViewStore } from '../views.js';
 import type {
   CoactionLayerInfo,
   CoactionQuery,
@@ -221,6 +225,14 @@ export class DuckDBStore implements Store {
   attacks(): AttackStore {
     this.attackStore ??= new DuckDBAttackStore(this.conn);
     return this.attackStore;
+  }
+
+  annotations(): AnnotationStore {
+    return new DuckDBAnnotationStore(this.conn);
+  }
+
+  views(): ViewStore {
+    return new DuckDBViewStore(this.conn);
   }
 
   async close(): Promise<void> {
