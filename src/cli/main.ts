@@ -217,9 +217,16 @@ export function buildProgram(): Command {
             minSeverity: o.minSeverity,
             limit: o.limit,
           });
-          if (o.json) return console.log(toJson(fs));
-          if (o.csv) return process.stdout.write(toCsv(findingRows(fs)));
-          console.log(table(findingRows(fs)));
+          // Analyst review from `vigie serve` annotations: the latest one per finding.
+          const review = await s.annotations().latest(fs.map((f) => f.id));
+          const annotated = fs.map((f) => ({ ...f, annotation: review.get(f.id) ?? null }));
+          if (o.json) return console.log(toJson(annotated));
+          const rows = findingRows(fs).map((r, i) => {
+            const a = annotated[i].annotation;
+            return { ...r, review: a ? `${a.status} by ${a.author} ${a.createdAt.slice(0, 10)}` : '' };
+          });
+          if (o.csv) return process.stdout.write(toCsv(rows));
+          console.log(table(rows));
         });
       },
     );

@@ -10,6 +10,8 @@ import { ATTACKS_SCHEMA_SQL } from './duckdb/attacks.js';
 import { REGISTRY_SCHEMA_SQL } from './duckdb/registry.js';
 import { NARRATIVES_SCHEMA_SQL } from './duckdb/narratives.js';
 import { SIGNALS_SCHEMA_SQL } from './duckdb/signals.js';
+import { ANNOTATIONS_SCHEMA_SQL } from './duckdb/annotations.js';
+import { OVERVIEW_SCHEMA_SQL } from './duckdb/views.js';
 
 export interface Migration {
   version: number;
@@ -159,6 +161,11 @@ export const MIGRATIONS: Migration[] = [
     version: 7,
     description: 'narratives: definitions and the posts they match (src/narratives/)',
     sql: NARRATIVES_SCHEMA_SQL,
+  },
+  {
+    version: 8,
+    description: 'analyst annotations of findings; overview summary tables (src/server/)',
+    sql: [...ANNOTATIONS_SCHEMA_SQL, ...OVERVIEW_SCHEMA_SQL],
   },
 ];
 

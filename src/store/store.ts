@@ -22,6 +22,8 @@ import type { RegistryStore } from './registry.js';
 import type { NarrativeStore } from './narratives.js';
 import type { SignalStore } from './signals.js';
 import type { ReportStore } from './report.js';
+import type { AnnotationStore } from './annotations.js';
+import type { ViewStore } from './views.js';
 import type {
   ActivityBins,
   ActivityBinsQuery,
@@ -183,4 +185,8 @@ export interface Store {
   signals(): SignalStore;
   /** Read-only queries of the briefing: chart aggregates, runs, raw evidence (see src/store/report.ts). */
   report(): ReportStore;
+  /** Analyst annotations of findings (see src/store/annotations.ts). */
+  annotations(): AnnotationStore;
+  /** Read-side queries of the dashboard and HTTP API (see src/store/views.ts). */
+  views(): ViewStore;
 }

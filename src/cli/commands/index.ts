@@ -11,6 +11,7 @@ import { register as registerRegistry } from './registry.js';
 import { register as registerNarratives } from './narratives.js';
 import { register as registerAccounts } from './accounts.js';
 import { register as registerReport } from '../../report/command.js';
+import { register as registerServe } from './serve.js';
 
 export type RegisterCommands = (program: Command) => void;
 
@@ -23,4 +24,5 @@ export const COMMAND_MODULES: RegisterCommands[] = [
   registerAttacks,
   registerExport,
   registerReport,
+  registerServe,
 ];

@@ -42,6 +42,10 @@ import { DuckDBSignalStore } from './signals.js';
 import type { SignalStore } from '../signals.js';
 import { DuckDBReportStore } from './report.js';
 import type { ReportStore } from '../report.js';
+import { DuckDBAnnotationStore } from './annotations.js';
+import type { AnnotationStore } from '../annotations.js';
+import { DuckDBViewStore } from './views.js';
+import type { ViewStore } from '../views.js';
 import type {
   CoactionLayerInfo,
   CoactionQuery,
@@ -262,6 +266,14 @@ export class DuckDBStore implements Store {
   report(): ReportStore {
     this.reportStore ??= new DuckDBReportStore(this.conn);
     return this.reportStore;
+  }
+
+  annotations(): AnnotationStore {
+    return new DuckDBAnnotationStore(this.conn);
+  }
+
+  views(): ViewStore {
+    return new DuckDBViewStore(this.conn);
   }
 
   async close(): Promise<void> {
