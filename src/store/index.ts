@@ -11,6 +11,9 @@ export async function openStore(
   location: string = DEFAULT_DB,
   options: { readOnly?: boolean } = {},
 ): Promise<Store> {
+  // `--db clickhouse://host:port[,host:port]/db?cluster=NAME`: the scale-out backend (docs/scaling.md).
+  if (location.startsWith('clickhouse://'))
+    return (await import('./clickhouse/ClickHouseStore.js')).ClickHouseStore.open(location);
   return DuckDBStore.open(location, options);
 }
 

@@ -10,6 +10,7 @@ export type VigieErrorCode =
   | 'ERR_DECOMPRESSION_LIMIT'
   | 'ERR_BAD_MAPPING'
   | 'ERR_STORE'
+  | 'ERR_UNSUPPORTED_BACKEND'
   | 'ERR_SCHEMA_VERSION'
   | 'ERR_USAGE'
   | 'ERR_NOT_FOUND';
