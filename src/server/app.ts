@@ -263,14 +263,12 @@ export function createApp(o: AppOptions): Hono {
       throw badRequest('a "note" annotation needs a non-empty "note"');
     const f = await loadFinding(c.req.param('id'));
     const a = await db(() =>
-      store
-        .annotations()
-        .add({
-          findingId: f.id,
-          status: b.status as AnnotationStatus,
-          note,
-          author: (b.author as string).trim(),
-        }),
+      store.annotations().add({
+        findingId: f.id,
+        status: b.status as AnnotationStatus,
+        note,
+        author: (b.author as string).trim(),
+      }),
     );
     return c.json(a, 201);
   });
