@@ -2,20 +2,15 @@
  * Curated data files under data/attacks/ (CSV with a `pattern` column and a `source` column
  * citing where each fact comes from). Scenarios name them with the `|list` modifier.
  */
+import { projectPath } from '../util/paths.js';
 import { readFileSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { VigieError } from '../util/errors.js';
 
 /** The repository's data/attacks folder. */
 export function dataDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'data', 'attacks'))) return join(dir, 'data', 'attacks');
-    dir = dirname(dir);
-  }
-  throw new VigieError('ERR_NOT_FOUND', 'data/attacks not found next to vigie');
+  return projectPath('data', 'attacks');
 }
 
 const cache = new Map<string, Record<string, string>[]>();

@@ -23,9 +23,9 @@
  * traits: [low-and-slow]   # triage hints: targeted | commodity | low-and-slow | compromise ...
  * ```
  */
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../util/paths.js';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { VigieError } from '../util/errors.js';
 import { SEVERITIES, type Severity } from '../findings/finding.js';
@@ -184,12 +184,7 @@ export function compileScenario(doc: unknown, file: string): Scenario {
 
 /** The repository's rules/ folder, from src/ (tsx) or dist/src/ (compiled). */
 export function rulesDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'rules', 'scenarios'))) return join(dir, 'rules');
-    dir = dirname(dir);
-  }
-  throw new VigieError('ERR_NOT_FOUND', 'rules/scenarios not found next to vigie');
+  return projectPath('rules');
 }
 
 /** Load every scenario of a folder (default: the built-in rules/scenarios), sorted by name. */

@@ -3,22 +3,13 @@
  * the answer key: was the narrative found, is its earliest post the outlet's, do its
  * carriers include the planted swarm, which domains did it link.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../util/paths.js';
 import type { Finding } from '../findings/finding.js';
 import type { SmearTruth } from '../synth/smear.js';
-import { VigieError } from '../util/errors.js';
 
 /** data/narratives/demo-smear.yaml of this installation. */
 export function demoSmearFile(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const p = join(dir, 'data', 'narratives', 'demo-smear.yaml');
-    if (existsSync(p)) return p;
-    dir = dirname(dir);
-  }
-  throw new VigieError('ERR_NOT_FOUND', 'data/narratives/demo-smear.yaml not found next to vigie');
+  return projectPath('data', 'narratives', 'demo-smear.yaml');
 }
 
 export interface SmearScore {

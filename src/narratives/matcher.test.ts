@@ -1,15 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { projectRoot, referenceDataDir } from '../util/paths.js';
 import { guardRegex, parseNarratives, loadNarrativeFile } from './definition.js';
 import { NarrativeMatcher, foldPattern, normaliseNarrativeText } from './matcher.js';
 import { NARRATIVE_TECHNIQUES } from './detector.js';
 import { isVigieError } from '../util/errors.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '../..');
+const root = projectRoot();
 
 const YAML = `
 narratives:
@@ -146,7 +145,7 @@ test('shipped narrative files validate and their examples behave as declared', (
 });
 
 test('DISARM ids used by the detector and the shipped files exist in the framework', (t) => {
-  const ref = process.env.VIGIE_REFERENCE_DATA ?? resolve(root, '..', 'shared', 'data');
+  const ref = referenceDataDir();
   const csv = resolve(ref, 'reference/disarm/disarm_red_techniques.csv');
   if (!existsSync(csv)) {
     t.skip(`DISARM reference data not found at ${csv} (set VIGIE_REFERENCE_DATA)`);

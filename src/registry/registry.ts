@@ -7,9 +7,8 @@
  * `france.news-pravda.com` covers that host only, not its siblings. The most specific row
  * wins, so `de.rt.com` can name "RT DE" while `rt.com` names "RT".
  */
-import { statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../util/paths.js';
+import { join } from 'node:path';
 import { readCsvRecords, type CsvRecord, type RowError } from './csv.js';
 import { VigieError } from '../util/errors.js';
 import { hostChain, normaliseHost } from './hosts.js';
@@ -89,18 +88,9 @@ export interface RegistryMatch {
   exact: boolean;
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-/** The project's data folder, from src/registry or dist/src/registry. */
+/** The project's data folder. */
 export function dataDir(): string {
-  for (const up of ['../../data', '../../../data']) {
-    const d = resolve(here, up);
-    try {
-      if (statSync(join(d, 'registry')).isDirectory()) return d;
-    } catch {
-      // try the next candidate
-    }
-  }
-  return resolve(here, '../../data');
+  return projectPath('data');
 }
 
 export const DEFAULT_REGISTRY_FILE = (): string => join(dataDir(), 'registry', 'state-media.csv');

@@ -2,12 +2,10 @@
  * The framework references shipped in data/disarm/: DISARM techniques with DISARM's own STIX
  * ids, and MITRE ATT&CK technique names. Read once, from the repository's data folder.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../../util/paths.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { VigieError } from '../../util/errors.js';
-
 export interface FrameworkTechnique {
   framework: 'DISARM' | 'mitre-attack';
   id: string;
@@ -20,12 +18,7 @@ export interface FrameworkTechnique {
 }
 
 function dataDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'data', 'disarm'))) return join(dir, 'data', 'disarm');
-    dir = dirname(dir);
-  }
-  throw new VigieError('ERR_NOT_FOUND', 'data/disarm not found next to vigie');
+  return projectPath('data', 'disarm');
 }
 
 let cache: Map<string, FrameworkTechnique> | null = null;

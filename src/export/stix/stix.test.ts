@@ -1,4 +1,4 @@
-import { referenceDataDir } from '../../util/reference-data.js';
+import { referenceDataDir } from '../../util/paths.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
