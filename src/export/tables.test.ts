@@ -12,7 +12,7 @@ import { exportTable } from './tables.js';
 const EVIL = '=HYPERLINK("http://evil","x"),\n"<script>';
 const FINDINGS: Finding[] = ['b', 'a'].map((id, i) => ({
   id,
-  kind: 'cluster',
+  kind: 'coordinated-cluster',
   channel: 'coordination',
   title: i ? EVIL : 'plain',
   summary: 's',

@@ -15,7 +15,7 @@ export {
 export type { NarrativeHit, ExampleFailure } from './matcher.js';
 export { matchWorkspace, toStored, fromStored } from './match.js';
 export type { MatchRunStats } from './match.js';
-export { narrativeReport, coordinationClusters, clusterMembers, REPORT_DEFAULTS } from './report.js';
+export { narrativeReport, coordinationClusters, REPORT_DEFAULTS } from './report.js';
 export type { NarrativeReport, CarryingCluster } from './report.js';
 export { discoverNarratives, candidatesYaml, DISCOVER_DEFAULTS } from './discover.js';
 export type { NarrativeCandidate, DiscoverOptions } from './discover.js';

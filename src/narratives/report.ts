@@ -3,6 +3,7 @@
  * (origin candidates), the coordination clusters whose members carried it, the domains its
  * posts link, and its spread across languages and platforms.
  */
+import { storedClusters } from '../detectors/coordination/clusters.js';
 import type { Finding } from '../findings/finding.js';
 import type { Store } from '../store/store.js';
 import type {
@@ -50,26 +51,9 @@ export interface ReportOptions {
 
 export const REPORT_DEFAULTS: Readonly<ReportOptions> = Object.freeze({ origins: 5, minCarriers: 2 });
 
-/** Member account keys of a coordination cluster finding (strings or `{ account }` objects). */
-export function clusterMembers(f: Finding): string[] | null {
-  const m = f.details?.members;
-  if (f.detector.name !== 'coordination' || !Array.isArray(m)) return null;
-  return m
-    .map((x) =>
-      typeof x === 'object' && x !== null ? String((x as { account?: string }).account ?? '') : String(x),
-    )
-    .filter(Boolean);
-}
-
-/** Coordination clusters stored in the workspace (findings of detector `coordination` with members). */
+/** Coordination clusters stored in the workspace. */
 export async function coordinationClusters(store: Store): Promise<{ finding: Finding; members: string[] }[]> {
-  const fs = await store.listFindings({ channel: 'coordination' });
-  const out: { finding: Finding; members: string[] }[] = [];
-  for (const f of fs) {
-    const members = clusterMembers(f);
-    if (members && members.length) out.push({ finding: f, members });
-  }
-  return out;
+  return storedClusters(store);
 }
 
 /** The report of narrative `id`; null when no such narrative is stored. */

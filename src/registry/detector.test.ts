@@ -62,7 +62,7 @@ function clusterFinding(members: string[]): Finding {
   // stored directly so this test does not depend on that detector's statistics.
   return {
     id: findingId('coordination', 'cluster', members.join(',')),
-    kind: 'cluster',
+    kind: 'coordinated-cluster',
     channel: 'coordination',
     title: `${members.length} accounts acting in lockstep (co-url)`,
     summary: 'fixture cluster',

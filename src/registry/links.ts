@@ -3,6 +3,7 @@
  * (when that detector has run), the binomial tail used to say "beyond the base rate", and
  * the extra list files named in the environment for `vigie detect` / `vigie analyze`.
  */
+import { storedClusters } from '../detectors/coordination/clusters.js';
 import { delimiter } from 'node:path';
 import type { Finding } from '../findings/finding.js';
 import type { Store } from '../store/store.js';
@@ -14,16 +15,13 @@ export interface Cluster {
   members: string[];
 }
 
-/** Coordination clusters already stored (detector `coordination`, kind `cluster`). */
+/** Coordination clusters already stored. */
 export async function coordinationClusters(store: Store): Promise<Cluster[]> {
-  const fs = await store.listFindings({ kind: 'cluster' });
-  return fs
-    .filter((f) => f.detector.name === 'coordination' && Array.isArray(f.details?.members))
-    .map((f) => ({
-      findingId: f.id,
-      title: f.title,
-      members: (f.details!.members as unknown[]).map(String),
-    }));
+  return (await storedClusters(store)).map((c) => ({
+    findingId: c.finding.id,
+    title: c.finding.title,
+    members: c.members,
+  }));
 }
 
 export interface NarrativeRef {

@@ -2,6 +2,7 @@
  * Feature extraction for every account of the workspace: profile and behaviour from the
  * store, the creation-burst feature from the coordination clusters already found.
  */
+import { storedClusters } from '../detectors/coordination/clusters.js';
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { Store } from '../store/store.js';
@@ -46,15 +47,9 @@ export interface ClusterMembers {
   members: string[];
 }
 
-/** The coordination detector's clusters (kind `cluster`, `details.members`). */
+/** The coordination detector's clusters. */
 export async function coordinationClusters(store: Store): Promise<ClusterMembers[]> {
-  const out: ClusterMembers[] = [];
-  for (const f of await store.listFindings({ kind: 'cluster' })) {
-    if (f.detector.name !== 'coordination') continue;
-    const m = f.details?.members;
-    if (Array.isArray(m)) out.push({ findingId: f.id, members: m.map(String) });
-  }
-  return out;
+  return (await storedClusters(store)).map((c) => ({ findingId: c.finding.id, members: c.members }));
 }
 
 /** Check IANA zone names before they reach SQL, so a typo is an error naming the zone. */

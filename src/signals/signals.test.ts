@@ -145,7 +145,7 @@ describe('account features', () => {
 function cluster(members: string[]): Finding {
   return {
     id: findingId('coordination', 'cluster', members.join(',')),
-    kind: 'cluster',
+    kind: 'coordinated-cluster',
     channel: 'coordination',
     title: 't',
     summary: 's',

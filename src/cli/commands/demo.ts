@@ -3,6 +3,7 @@
  * end, then scored against the generator's ground truth so the user sees what vigie found,
  * what it missed, and where to look next.
  */
+import { isCoordinationCluster } from '../../detectors/coordination/clusters.js';
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeElectionWeek, scoreClusters } from '../../synth/index.js';
@@ -138,7 +139,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     if (findings.length === 0) console.log('no findings');
 
     const clusters = findings
-      .filter((f) => f.channel === 'coordination')
+      .filter(isCoordinationCluster)
       .map((f) => clusterMembers(f.details))
       .filter((m): m is string[] => m !== null && m.length > 0);
     if (clusters.length) {
@@ -154,7 +155,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       for (const l of formatSmearScore(scoreSmear(week.truth.smear, findings), week.truth.smear))
         console.log(l);
     }
-    const top = findings.find((f) => f.channel === 'coordination');
+    const top = findings.find(isCoordinationCluster);
     // `npx vigie` works from the project folder without a global install.
     const dbArg = o.db ? `--db ${o.db}` : `--db ${db}`;
     console.log('\nWhat to look at next:');

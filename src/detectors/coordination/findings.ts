@@ -3,6 +3,7 @@
  * deltas, sample posts, the spread of account creation dates, DISARM techniques, a confidence
  * with its method, and the innocent explanations that remain open.
  */
+import { CLUSTER_KIND } from './clusters.js';
 import type { EvidenceRef, Finding, Severity } from '../../findings/finding.js';
 import { findingId } from '../../findings/finding.js';
 import type { DetectorContext } from '../types.js';
@@ -12,7 +13,7 @@ import type { CoordinationOptions, LayerSummary } from './index.js';
 import type { GrowthEvidence } from './grow.js';
 import type { AccountEdge, CoordinationCluster, CoordinationGraph } from './types.js';
 
-const KIND = 'coordinated-cluster';
+const KIND = CLUSTER_KIND;
 const DAY = 86400_000;
 
 /** Layers whose objects are posts (their keys can be evidence references). */

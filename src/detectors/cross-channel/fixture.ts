@@ -151,7 +151,7 @@ export async function loadCrossFixture(store: Store, seed = 5): Promise<CrossFix
     [
       finding({
         id: 'cluster-1',
-        kind: 'cluster',
+        kind: 'coordinated-cluster',
         channel: 'coordination',
         detector: { name: 'coordination', version: 't', parameters: {} },
         techniques: ['T0049.003'],

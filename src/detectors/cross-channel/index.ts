@@ -18,6 +18,7 @@
  * hashtags anywhere in `details`, `details.firstTime`/`firstSeen`), so it works with whatever
  * detectors ran and says so when a side is missing.
  */
+import { clusterMembers, isCoordinationCluster } from '../coordination/clusters.js';
 import { parse as parseDomain } from 'tldts';
 import type { Detector, DetectResult, DetectorContext } from '../types.js';
 import { findingId, type EvidenceRef, type Finding } from '../../findings/finding.js';
@@ -447,15 +448,8 @@ export const crossChannelDetector: Detector<CrossChannelOptions> = {
     const o = { ...CROSS_CHANNEL_DEFAULTS, ...options };
     const all = (await ctx.store.listFindings()).filter((f) => f.detector.name !== NAME);
     const clusters: Cluster[] = all
-      .filter((f) => f.detector.name === 'coordination' && f.kind === 'cluster')
-      .map((f) => ({
-        finding: f,
-        members: new Set(
-          ((f.details as { members?: unknown })?.members as unknown[] | undefined)?.filter(
-            (x): x is string => typeof x === 'string',
-          ) ?? [],
-        ),
-      }))
+      .filter(isCoordinationCluster)
+      .map((f) => ({ finding: f, members: new Set(clusterMembers(f)) }))
       .filter((c) => c.members.size > 0)
       .sort((a, b) => (a.finding.id < b.finding.id ? -1 : 1));
     const messages: string[] = [];

@@ -45,7 +45,7 @@ const FINDINGS: Finding[] = [
   finding({
     id: 'cl1',
     channel: 'coordination',
-    kind: 'cluster',
+    kind: 'coordinated-cluster',
     techniques: ['T0049.003'],
     details: {
       members: ['x:1', 'x:2', 'telegram:chan"1'],
