@@ -182,6 +182,9 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     console.log(
       `  npx vigie ${dbArg} attacks digest           the morning digest: which few incidents matter`,
     );
+    console.log(
+      `  npx vigie ${dbArg} serve                    the dashboard and API on http://127.0.0.1:8377/`,
+    );
     console.log(`  ${week.files.truth}   the planted swarms, to compare`);
     console.log(
       `  ${(await writeReport(store, { out: join(dir, 'report.html') })).html}   the briefing (open in a browser; \`vigie report --help\`)`,
