@@ -20,10 +20,24 @@ import { isLoopback, tokenMatches } from './auth.js';
 import { startServer } from './serve.js';
 
 const HOSTILE = `<script>alert("x")</script><img src=x onerror=alert(1)> '"&`;
+const HOSTILE_ID = findingId('hostile-fixture', 'test', 'x');
+const SECRET_TEST = '/* compiled browser test: never served */';
 let dir: string;
 let store: Store;
 let app: Hono;
 let roApp: Hono;
+
+/** Every finding, page by page, as /api/findings lists them. */
+async function allFindings(filter = ''): Promise<any[]> {
+  const out: any[] = [];
+  for (;;) {
+    const r = await json(`/api/findings?limit=500&offset=${out.length}${filter ? '&' + filter : ''}`);
+    out.push(...r.body.items);
+    if (r.body.items.length === 0 || out.length >= r.body.total) return out;
+  }
+}
+
+const ids = (xs: any[]) => xs.map((x) => x.id as string).sort();
 
 async function json(path: string, init?: RequestInit, a: Hono = app) {
   const r = await a.request(path, init);
@@ -63,7 +77,7 @@ before(async () => {
   }
   store = await openStore(join(dir, 'vigie.duckdb'));
   const hostile: Finding = {
-    id: findingId('hostile-fixture', 'test', 'x'),
+    id: HOSTILE_ID,
     kind: 'test',
     channel: 'narratives',
     title: HOSTILE,
@@ -85,6 +99,11 @@ before(async () => {
     '<!doctype html><title>dash</title><script type="module" src="/assets/app.js"></script>',
   );
   writeFileSync(join(webRoot, 'assets', 'app.js'), 'console.log(1)');
+  // What else lands in dist/web: a file vite copies from public/, and the compiled browser tests.
+  writeFileSync(join(webRoot, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+  mkdirSync(join(webRoot, 'e2e'));
+  writeFileSync(join(webRoot, 'e2e', 'dashboard.test.js'), SECRET_TEST);
+  writeFileSync(join(webRoot, 'stray.test.js'), SECRET_TEST);
   app = createApp({ store, token: null, readOnly: false, webRoot });
   roApp = createApp({ store, token: null, readOnly: true, webRoot: join(dir, 'no-build') });
 });
@@ -173,25 +192,54 @@ describe('overview and findings', { timeout: 90_000 }, () => {
   });
 
   test('filters: channel, severity, q', async () => {
-    const co = await json('/api/findings?channel=coordination');
-    assert.ok(co.body.total > 0);
-    assert.ok(co.body.items.every((f: any) => f.channel === 'coordination'));
-    const hi = await json('/api/findings?severity=high&limit=500');
-    assert.ok(hi.body.items.every((f: any) => ['high', 'critical'].includes(f.severity)));
-    const q = await json('/api/findings?q=LOCKSTEP');
-    assert.equal(q.body.total, co.body.total);
+    // Expectations come from the unfiltered list, so new detectors in the demo do not break them.
+    const all = await allFindings();
+    assert.equal(all.length, (await store.counts()).findings);
+    const co = await allFindings('channel=coordination');
+    assert.ok(co.length > 0);
+    assert.deepEqual(ids(co), ids(all.filter((f) => f.channel === 'coordination')));
+    const hi = await allFindings('severity=high');
+    assert.deepEqual(ids(hi), ids(all.filter((f) => ['high', 'critical'].includes(f.severity))));
+    const q = await allFindings('q=LOCKSTEP');
+    const lockstep = all.filter((f) => /lockstep/i.test(f.title) || /lockstep/i.test(f.summary));
+    assert.ok(lockstep.length > 0, 'the demo has clusters titled "acting in lockstep"');
+    assert.deepEqual(ids(q), ids(lockstep));
+    const both = await allFindings('channel=coordination&detector=coordination&q=lockstep');
+    assert.deepEqual(
+      ids(both),
+      ids(lockstep.filter((f) => f.channel === 'coordination' && f.detector === 'coordination')),
+    );
   });
 
   test('hostile text comes back verbatim as JSON, never as HTML', async () => {
-    const r = await json('/api/findings?channel=narratives');
+    const r = await json('/api/findings?channel=narratives&limit=500');
     assert.match(r.headers.get('content-type')!, /^application\/json/);
-    assert.equal(r.body.items[0].title, HOSTILE);
-    const n = await json('/api/narratives');
-    assert.equal(n.body.items[0].title, HOSTILE);
-    const d = await json(`/api/findings/${r.body.items[0].id}`);
+    assert.equal(r.body.items.find((f: any) => f.id === HOSTILE_ID)?.title, HOSTILE);
+    const n = await json('/api/narratives?limit=500');
+    assert.equal(n.body.items.find((f: any) => f.id === HOSTILE_ID)?.title, HOSTILE);
+    const d = await json(`/api/findings/${HOSTILE_ID}`);
+    assert.match(d.headers.get('content-type')!, /^application\/json/);
+    assert.equal(d.body.title, HOSTILE);
     assert.equal(d.body.resolvedEvidence[0].key, HOSTILE);
     assert.equal(d.body.resolvedEvidence[0].row, null);
-    assert.deepEqual((await json('/api/state-media')).body.items, []);
+  });
+
+  test('narratives and state-media list exactly their detector findings', async () => {
+    for (const [path, detector] of [
+      ['/api/narratives', 'narratives'],
+      ['/api/state-media', 'state-media'],
+    ]) {
+      const r = await json(`${path}?limit=500`);
+      assert.equal(r.status, 200);
+      assert.deepEqual(ids(r.body.items), ids(await allFindings(`detector=${detector}`)), path);
+      assert.ok(
+        r.body.items.every((f: any) => f.detector === detector),
+        path,
+      );
+    }
+    // The demo's planted smear narrative is found by both detectors.
+    assert.ok((await json('/api/state-media')).body.total > 0);
+    assert.ok((await json('/api/narratives')).body.total > 1);
   });
 
   test('finding detail resolves posts and accounts; unknown id is 404', async () => {
@@ -286,18 +334,27 @@ describe('annotations', { timeout: 90_000 }, () => {
 
 describe('coordination views', { timeout: 90_000 }, () => {
   test('clusters and their graph: every member a node, edges between members', async () => {
-    const cs = await json('/api/clusters');
+    const cs = await json('/api/clusters?limit=500');
     assert.ok(cs.body.total > 0);
+    // Only the coordination detector's clusters: the account-signals detector files findings in
+    // the same channel (the demo has some), and they are not networks.
+    const expected = (await allFindings('channel=coordination')).filter(
+      (f) => f.detector === 'coordination' && f.kind === 'coordinated-cluster',
+    );
+    assert.deepEqual(ids(cs.body.items), ids(expected));
+    const other = (await allFindings('channel=coordination')).find((f) => f.detector !== 'coordination');
+    assert.ok(other, 'the demo has coordination-channel findings of another detector');
+    assert.equal((await json(`/api/clusters/${other.id}/graph`)).status, 404);
     const c = cs.body.items[0];
     assert.ok(c.size > 1 && c.layers.length > 0);
     const g = await json(`/api/clusters/${c.id}/graph`);
     assert.equal(g.status, 200);
     const f = (await json(`/api/findings/${c.id}`)).body;
     assert.deepEqual(g.body.nodes.map((n: any) => n.id).sort(), [...f.details.members].sort());
-    const ids = new Set(g.body.nodes.map((n: any) => n.id));
+    const nodes = new Set(g.body.nodes.map((n: any) => n.id));
     assert.ok(g.body.edges.length > 0);
     for (const e of g.body.edges) {
-      assert.ok(ids.has(e.source) && ids.has(e.target) && e.source < e.target);
+      assert.ok(nodes.has(e.source) && nodes.has(e.target) && e.source < e.target);
       assert.ok(e.layers.length > 0 && e.weight >= 0);
     }
     for (const sp of f.details.strongestPairs)
@@ -328,7 +385,23 @@ describe('coordination views', { timeout: 90_000 }, () => {
     const a = await json(`/api/accounts/${encodeURIComponent(m)}`);
     assert.equal(a.status, 200);
     assert.equal(a.body.account.key, m);
-    assert.equal(a.body.signals, null);
+    // Scored by the demo's account-signals run: structured objects, as stored.
+    const [stored] = await store.signals().listSignals({ key: m });
+    assert.ok(stored, 'the demo scores every account');
+    const sig = a.body.signals;
+    assert.equal(`${sig.platform}:${sig.accountId}`, m);
+    assert.equal(typeof sig.features, 'object');
+    assert.equal(typeof sig.contributions, 'object');
+    assert.deepEqual(sig.features, stored.features);
+    assert.deepEqual(sig.contributions, stored.contributions);
+    assert.deepEqual(sig.flags, stored.flags);
+    assert.equal(sig.score, stored.score);
+    assert.equal(sig.logit, stored.logit);
+    assert.equal(sig.model, stored.model);
+    assert.equal(Date.parse(sig.computedAt), Date.parse(stored.computedAt));
+    assert.ok(Object.values(sig.contributions).every((x) => typeof x === 'number'));
+    assert.ok(Math.abs(sig.score - 1 / (1 + Math.exp(-sig.logit))) < 1e-9);
+    assert.equal(await store.views().accountSignals('x:nope'), null);
     assert.ok(a.body.posts.length > 0 && a.body.posts.every((p: any) => p.accountKey === m));
     assert.ok(a.body.findings.some((f: any) => f.id === c.id));
     const p = a.body.posts[0];
@@ -337,6 +410,46 @@ describe('coordination views', { timeout: 90_000 }, () => {
     assert.equal((await json('/api/posts/x/nope')).status, 404);
     assert.equal((await json('/api/accounts/x%3Anope')).status, 404);
     assert.equal((await json('/api/accounts/nocolon')).status, 400);
+  });
+
+  test('evidence in other findings and signals resolves; cluster descriptions reach members', async () => {
+    const acc = (await json('/api/findings?detector=account-signals&kind=account&limit=1')).body.items[0];
+    assert.ok(acc, 'the demo has account-signals findings');
+    const d = (await json(`/api/findings/${acc.id}`)).body;
+    const ev = d.resolvedEvidence.find((e: any) => e.table === 'account_signals');
+    assert.equal(ev.row.score, d.details.score);
+    assert.deepEqual(ev.row.features, d.details.features);
+    // A finding about a cluster names its members in details.clusterMembers and points at the
+    // cluster finding: the member's account page lists it, and the cluster resolves.
+    const c = (await json('/api/clusters')).body.items[0];
+    const members = (await json(`/api/findings/${c.id}`)).body.details.members as string[];
+    const about: Finding = {
+      id: findingId('account-signals', 'cluster-accounts', 'fixture'),
+      kind: 'cluster-accounts',
+      channel: 'coordination',
+      title: 'fixture: a cluster whose accounts score high',
+      summary: 'fixture',
+      severity: 'low',
+      confidence: 0.9,
+      confidenceMethod: 'fixture',
+      detector: { name: 'account-signals', version: '0', parameters: {} },
+      evidence: [{ table: 'findings', key: c.id, role: 'coordination cluster' }],
+      techniques: [],
+      caveats: ['fixture'],
+      details: { cluster: c.id, clusterMembers: members },
+      createdAt: '2026-01-01T00:00:00.000Z',
+    };
+    await store.saveFindings([about], 'test-run');
+    const last = members[members.length - 1];
+    const a = (await json(`/api/accounts/${encodeURIComponent(last)}`)).body;
+    assert.ok(a.findings.some((f: any) => f.id === about.id));
+    const r = (await json(`/api/findings/${about.id}`)).body.resolvedEvidence[0];
+    assert.equal(r.row.id, c.id);
+    assert.equal(r.row.title, c.title);
+    assert.equal(
+      (await json('/api/clusters?limit=500')).body.items.some((f: any) => f.id === about.id),
+      false,
+    );
   });
 });
 
@@ -414,6 +527,21 @@ describe('dashboard files', { timeout: 90_000 }, () => {
     assert.match(await deep.text(), /<title>dash<\/title>/);
     const js = await app.request('/assets/app.js');
     assert.equal(await js.text(), 'console.log(1)');
+    const icon = await app.request('/favicon.svg');
+    assert.match(await icon.text(), /<svg/);
+    assert.equal((await app.request('/assets/missing.js')).status, 404);
+    // Only vite's output: the compiled tests beside it are never handed out, however asked.
+    for (const p of [
+      '/e2e/dashboard.test.js',
+      '/stray.test.js',
+      '/assets/../e2e/dashboard.test.js',
+      '/assets/..%2fe2e%2fdashboard.test.js',
+      '/assets/%2e%2e/e2e/dashboard.test.js',
+      '/%2e%2e/web/e2e/dashboard.test.js',
+    ]) {
+      const r = await app.request(p);
+      assert.ok(!(await r.text()).includes(SECRET_TEST), p);
+    }
     const none = await roApp.request('/');
     assert.match(await none.text(), /npm run build/);
   });

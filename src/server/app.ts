@@ -3,7 +3,7 @@
  * Read-only except analyst annotations. Every response carries a strict Content-Security-Policy;
  * adversary-written text only ever leaves as JSON strings.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
@@ -13,6 +13,11 @@ import { ANNOTATION_STATUSES, type AnnotationStatus } from '../store/annotations
 import type { FindingSummary, OverviewBase, SearchHit } from '../store/views.js';
 import { SEVERITIES, type Finding } from '../findings/finding.js';
 import { explainPair } from '../detectors/coordination/explain.js';
+import {
+  CLUSTER_KIND,
+  COORDINATION_DETECTOR,
+  isCoordinationCluster,
+} from '../detectors/coordination/clusters.js';
 import { triage, type Incident } from '../attacks/triage.js';
 import { buildDigest } from '../attacks/digest.js';
 import { enrichmentDataVersion } from '../attacks/enrich.js';
@@ -276,7 +281,11 @@ export function createApp(o: AppOptions): Hono {
   app.get('/api/clusters', async (c) => {
     const page = P(c).page();
     const r = await db(() =>
-      store.views().findings({ detector: 'coordination', withDetails: true, ...page }),
+      // Other detectors file findings in the coordination channel too (account-signals, with
+      // details.clusterMembers): only the coordination detector's clusters have a network.
+      store
+        .views()
+        .findings({ detector: COORDINATION_DETECTOR, kind: CLUSTER_KIND, withDetails: true, ...page }),
     );
     return c.json({
       items: r.items.map((f) => {
@@ -297,7 +306,7 @@ export function createApp(o: AppOptions): Hono {
   app.get('/api/clusters/:findingId/graph', async (c) => {
     const maxEdges = P(c).int('maxEdges', { min: 1, max: 200_000, fallback: 50_000 });
     const f = await loadFinding(c.req.param('findingId'));
-    if (f.detector.name !== 'coordination') throw notFound(`finding ${f.id} is not a coordination cluster`);
+    if (!isCoordinationCluster(f)) throw notFound(`finding ${f.id} is not a coordination cluster`);
     const key = `${f.id}:${maxEdges}`;
     let g = graphs.get(key);
     if (!g) {
@@ -447,7 +456,18 @@ export function createApp(o: AppOptions): Hono {
   // ---- dashboard (static build, single-page fallback) -------------------------------------
   const index = join(o.webRoot, 'index.html');
   if (existsSync(index)) {
-    app.use('*', serveStatic({ root: o.webRoot }));
+    // Only what vite emits is served: the hashed bundle under assets/ and the files it copies to
+    // the root (index.html, public/). dist/web also holds the compiled browser tests (dist/web/e2e),
+    // which are not the dashboard's to hand out; scripts only ever live under assets/.
+    const rootFiles = new Set(
+      readdirSync(o.webRoot, { withFileTypes: true })
+        .filter((d) => d.isFile() && !/\.(m?js|cjs|map|ts)$/i.test(d.name))
+        .map((d) => d.name),
+    );
+    const files = serveStatic({ root: o.webRoot });
+    app.use('/assets/*', files);
+    app.get('/assets/*', (c) => c.notFound());
+    app.use('*', (c, next) => (rootFiles.has(c.req.path.slice(1)) ? files(c, next) : next()));
     app.get('*', (c) => c.html(readFileSync(index, 'utf8')));
   } else {
     app.get('*', (c) => c.html(NO_BUILD_PAGE));

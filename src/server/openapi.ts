@@ -200,7 +200,7 @@ export const OPENAPI = {
       },
     },
     '/api/clusters': get(
-      'coordination clusters',
+      'coordination clusters (detector coordination, kind coordinated-cluster)',
       page,
       paged(
         obj({
@@ -247,7 +247,22 @@ export const OPENAPI = {
       [path('key', 'platform:account_id')],
       obj({
         account: ref('Account'),
-        signals: { type: ['object', 'null'] },
+        signals: {
+          oneOf: [
+            { type: 'null' },
+            obj({
+              platform: str,
+              accountId: str,
+              score: numb,
+              logit: numb,
+              model: str,
+              features: { type: 'object', additionalProperties: { type: ['number', 'null'] } },
+              contributions: { type: 'object', additionalProperties: numb },
+              flags: arr(str),
+              computedAt: str,
+            }),
+          ],
+        },
         posts: arr(ref('Post')),
         findings: arr(ref('FindingSummary')),
       }),

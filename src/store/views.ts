@@ -5,6 +5,7 @@
  */
 import type { Finding } from '../findings/finding.js';
 import type { Annotation } from './annotations.js';
+import type { StoredSignal } from './signals.js';
 
 export interface Page<T> {
   items: T[];
@@ -42,8 +43,13 @@ export interface FindingQuery extends PageQuery {
   status?: 'confirmed' | 'dismissed' | 'note' | 'unreviewed';
   /** Case-insensitive substring of title or summary. */
   q?: string;
-  /** Findings that reference this account key in their evidence or as a cluster member. */
+  /**
+   * Findings that reference this account key in their evidence, as a cluster member
+   * (`details.members`) or as a member of a cluster they describe (`details.clusterMembers`).
+   */
   account?: string;
+  /** Only these finding ids (evidence that points at other findings). */
+  ids?: string[];
   /** Include `details` in the summaries. */
   withDetails?: boolean;
 }
@@ -177,14 +183,21 @@ export interface ViewStore {
   findingCounts(sinceMs: number | null, bucket: 'hour' | 'day'): Promise<FindingCounts>;
   findings(q: FindingQuery): Promise<Page<FindingSummary>>;
   finding(id: string): Promise<Finding | null>;
-  /** Evidence rows by table and key, in order; null for tables not resolved or keys not found. */
+  /**
+   * Evidence rows by table and key, in order; null for tables not resolved or keys not found.
+   * Resolved: posts, accounts, leak_messages, attack_alerts, attack_lines, account_signals
+   * (a StoredSignal) and findings (a FindingSummary of the referenced finding).
+   */
   evidenceRows(refs: { table: string; key: string }[]): Promise<(Record<string, unknown> | null)[]>;
   post(platform: string, postId: string): Promise<PostView | null>;
   account(key: string): Promise<AccountView | null>;
   /** The account's most recent posts. */
   accountPosts(key: string, limit: number): Promise<PostView[]>;
-  /** The `account_signals` row of an account, or null (also when the table does not exist). */
-  accountSignals(key: string): Promise<Record<string, unknown> | null>;
+  /**
+   * The account's stored signals (`account_signals`: score, features and contributions as
+   * objects), or null when it was not scored (or the workspace predates the table).
+   */
+  accountSignals(key: string): Promise<StoredSignal | null>;
   leakMessages(q: LeakQuery): Promise<Page<LeakMessageView> & { verdicts: Record<string, number> }>;
   leakMessage(dumpId: string, msgKey: string): Promise<LeakMessageDetail | null>;
   attackStats(): Promise<AttackStats>;

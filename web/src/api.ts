@@ -219,9 +219,23 @@ export interface Account {
   lastSeen?: string | number | null;
 }
 
+/** An account's stored score (`vigie accounts`, detector account-signals). */
+export interface AccountSignals {
+  platform: string;
+  accountId: string;
+  score: number;
+  logit: number;
+  model: string;
+  features: Record<string, number | null>;
+  /** Feature name to its log-odds contribution. */
+  contributions: Record<string, number>;
+  flags: string[];
+  computedAt: string;
+}
+
 export interface AccountView {
   account: Account;
-  signals: Record<string, unknown> | null;
+  signals: AccountSignals | null;
   posts: Post[];
   findings: FindingSummary[];
 }

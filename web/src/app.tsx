@@ -126,7 +126,8 @@ export function App() {
           {health.error ? 'server unreachable' : ''}
         </span>
       </header>
-      <main id="main" ref={main}>
+      {/* data-route: the address this content was rendered for (browser tests wait on it). */}
+      <main id="main" ref={main} data-route={route.hash}>
         <Suspense fallback={<Loading what="view" />}>
           <View route={route} />
         </Suspense>

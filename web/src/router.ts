@@ -8,6 +8,8 @@ export interface Route {
   /** Path segments after `#/`, URL-decoded. */
   parts: string[];
   query: URLSearchParams;
+  /** The hash it was parsed from, as `location.hash` gives it. */
+  hash: string;
 }
 
 export function parseHash(hash: string): Route {
@@ -23,7 +25,7 @@ export function parseHash(hash: string): Route {
         return p;
       }
     });
-  return { parts, query: new URLSearchParams(qs ?? '') };
+  return { parts, query: new URLSearchParams(qs ?? ''), hash };
 }
 
 export function useRoute(): Route {

@@ -1,6 +1,6 @@
 /** Small shared pieces: data loading, states, safe text, tables, pagination. */
 import type { ComponentChildren } from 'preact';
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import { ApiError, getJSON } from './api';
 
 export interface Loaded<T> {
@@ -12,34 +12,35 @@ export interface Loaded<T> {
 
 /** GET `url` (null: nothing to load), re-fetched when the url changes; stale answers are dropped. */
 export function useApi<T>(url: string | null): Loaded<T> {
-  const [state, setState] = useState<{ data: T | null; error: Error | null; loading: boolean }>({
-    data: null,
-    error: null,
-    loading: url !== null,
-  });
+  // The state remembers which address it belongs to: on the render where the address changes
+  // (before the effect below runs), the previous address's data must not be shown as this one's.
+  const [state, setState] = useState<{
+    url: string | null;
+    data: T | null;
+    error: Error | null;
+    loading: boolean;
+  }>({ url, data: null, error: null, loading: url !== null });
   const [tick, setTick] = useState(0);
-  const lastUrl = useRef<string | null>(url);
   useEffect(() => {
     if (url === null) {
-      setState({ data: null, error: null, loading: false });
+      setState({ url, data: null, error: null, loading: false });
       return;
     }
     const ac = new AbortController();
     // A reload of the same address keeps showing the old data until the new arrives (no flash
     // after saving an annotation); another address never shows the previous one's data.
-    const same = lastUrl.current === url;
-    lastUrl.current = url;
-    setState((s) => ({ data: same ? s.data : null, error: null, loading: true }));
+    setState((s) => ({ url, data: s.url === url ? s.data : null, error: null, loading: true }));
     getJSON<T>(url, ac.signal).then(
-      (data) => setState({ data, error: null, loading: false }),
+      (data) => setState({ url, data, error: null, loading: false }),
       (error: Error) => {
-        if (!ac.signal.aborted) setState({ data: null, error, loading: false });
+        if (!ac.signal.aborted) setState({ url, data: null, error, loading: false });
       },
     );
     return () => ac.abort();
   }, [url, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
-  return { ...state, reload };
+  if (state.url !== url) return { data: null, error: null, loading: url !== null, reload };
+  return { data: state.data, error: state.error, loading: state.loading, reload };
 }
 
 // Bidi embedding/override/isolate marks and zero-width characters: adversaries use them to make

@@ -32,6 +32,7 @@ import type {
   SearchHit,
   ViewStore,
 } from '../views.js';
+import type { StoredSignal } from '../signals.js';
 import { ANNOTATION_COLS, toAnnotation } from './annotations.js';
 
 const VLIST = LIST(VARCHAR);
@@ -313,8 +314,10 @@ export class DuckDBViewStore implements ViewStore {
     if (q.account) {
       const p = bind(q.account);
       where.push(`(EXISTS (SELECT 1 FROM finding_evidence e WHERE e.finding_id = f.finding_id AND e.tbl = 'accounts' AND e.key = ${p})
-        OR list_contains(coalesce(json_extract_string(f.details, '$.members[*]'), []), ${p}))`);
+        OR list_contains(coalesce(json_extract_string(f.details, '$.members[*]'), []), ${p})
+        OR list_contains(coalesce(json_extract_string(f.details, '$.clusterMembers[*]'), []), ${p}))`);
     }
+    if (q.ids) where.push(`list_contains(${bind(listValue(q.ids))}::VARCHAR[], f.finding_id)`);
     const from = `findings f LEFT JOIN (SELECT finding_id, status FROM annotations
         QUALIFY row_number() OVER (PARTITION BY finding_id ORDER BY annotation_id DESC) = 1) la USING (finding_id)
       ${where.length ? 'WHERE ' + where.join(' AND ') : ''}`;
@@ -463,6 +466,15 @@ export class DuckDBViewStore implements ViewStore {
         });
       fill('attack_alerts', m);
     }
+    if (want('account_signals').length) {
+      const found = await this.signalsByKey(want('account_signals').map((r) => r.key));
+      fill('account_signals', new Map(found.map((x) => [`${x.platform}:${x.accountId}`, x as unknown as Record<string, unknown>]))); // prettier-ignore
+    }
+    if (want('findings').length) {
+      const ids = [...new Set(want('findings').map((r) => r.key))];
+      const r = await this.findings({ ids, limit: ids.length, offset: 0 });
+      fill('findings', new Map(r.items.map((f) => [f.id, f as unknown as Record<string, unknown>])));
+    }
     if (want('attack_lines').length) {
       const ks = want('attack_lines')
         .map((r) => splitKey(r.key))
@@ -510,32 +522,35 @@ export class DuckDBViewStore implements ViewStore {
     return r.map(toPost);
   }
 
-  async accountSignals(key: string): Promise<Record<string, unknown> | null> {
-    // The table belongs to another channel and may not exist yet, or may key accounts either way.
-    if (!(await this.tableExists('account_signals'))) return null;
-    const cols = new Set(
-      (
-        await this.rows(
-          `SELECT column_name FROM information_schema.columns WHERE table_name = 'account_signals'`,
-        )
-      ).map((r) => String(r.column_name)),
+  async accountSignals(key: string): Promise<StoredSignal | null> {
+    const [s] = await this.signalsByKey([key]);
+    return s ?? null;
+  }
+
+  /** Stored signals of these account keys (any order; keys not scored are absent). */
+  private async signalsByKey(keys: string[]): Promise<StoredSignal[]> {
+    const ks = keys.map(splitKey).filter((k): k is [string, string] => k !== null);
+    // A workspace opened read-only may predate the migration that adds the table.
+    if (ks.length === 0 || !(await this.tableExists('account_signals'))) return [];
+    const r = await this.rows(
+      `SELECT platform, account_id, score, logit, model, features, contributions, flags,
+         epoch_ms(computed_at) AS c_ms
+       FROM account_signals JOIN (SELECT unnest($1) AS platform, unnest($2) AS account_id) k USING (platform, account_id)`,
+      [listValue(ks.map((k) => k[0])), listValue(ks.map((k) => k[1]))],
+      [VLIST, VLIST],
     );
-    const k = splitKey(key);
-    let sql: string;
-    let params: string[];
-    if (cols.has('platform') && cols.has('account_id') && k) {
-      sql = `SELECT * FROM account_signals WHERE platform = $1 AND account_id = $2 LIMIT 1`;
-      params = k;
-    } else {
-      const col = ['account_key', 'account', 'key'].find((c) => cols.has(c));
-      if (!col) return null;
-      sql = `SELECT * FROM account_signals WHERE "${col}" = $1 LIMIT 1`;
-      params = [key];
-    }
-    const r = await this.conn.runAndReadAll(sql, params);
-    // JSON-ready values: the columns are not known here.
-    const rows = r.getRowObjectsJson() as Record<string, unknown>[];
-    return rows[0] ?? null;
+    return r.map((x) => ({
+      platform: String(x.platform),
+      accountId: String(x.account_id),
+      score: num(x.score),
+      logit: num(x.logit),
+      model: String(x.model),
+      // Stored as JSON text; the API hands out objects, never JSON inside a string.
+      features: parseJson(x.features, {}) as StoredSignal['features'],
+      contributions: parseJson(x.contributions, {}) as StoredSignal['contributions'],
+      flags: strs(x.flags),
+      computedAt: isoMs(x.c_ms) ?? '',
+    }));
   }
 
   // ---- leaks ---------------------------------------------------------------------------

@@ -1,11 +1,38 @@
 /** Accounts (lookup and one account's page) and single posts. */
 import { useEffect, useState } from 'preact/hooks';
-import { apiUrl, type AccountView as AccountData, type Post } from '../api';
+import { apiUrl, type AccountSignals, type AccountView as AccountData, type Post } from '../api';
 import { href, navigate } from '../router';
 import { Data, Empty, ExtUrl, fmtNum, fmtTime, PageTitle, Show, T, useApi } from '../ui';
 import { FindingsTable } from './findings';
 
 const RECENT = 'vigie.recentAccounts';
+
+/** The score first, with what raised or lowered it most; every feature below. */
+export function Signals({ s }: { s: AccountSignals }) {
+  const top = Object.entries(s.contributions ?? {})
+    .filter(([, c]) => typeof c === 'number' && Number.isFinite(c))
+    .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
+    .slice(0, 5);
+  return (
+    <>
+      <p>
+        score <strong>{Number.isFinite(s.score) ? s.score.toFixed(2) : '—'}</strong> (model <T>{s.model}</T>,
+        computed {fmtTime(s.computedAt)})
+        {top.length > 0 && (
+          <>
+            {' '}
+            · largest contributions:{' '}
+            <T>{top.map(([k, c]) => `${k} ${c >= 0 ? '+' : ''}${c.toFixed(2)}`).join(', ')}</T>
+          </>
+        )}
+      </p>
+      <details>
+        <summary>Features, contributions and flags</summary>
+        <Data value={{ features: s.features, contributions: s.contributions, flags: s.flags }} />
+      </details>
+    </>
+  );
+}
 
 function recent(): string[] {
   try {
@@ -123,7 +150,7 @@ export function AccountView({ accountKey }: { accountKey: string }) {
             <section aria-labelledby="sig-h">
               <h2 id="sig-h">Signals</h2>
               {v.signals ? (
-                <Data value={v.signals} />
+                <Signals s={v.signals} />
               ) : (
                 <Empty>No account signals computed for this workspace.</Empty>
               )}

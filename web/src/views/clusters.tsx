@@ -10,8 +10,8 @@ import Sigma from 'sigma';
 import forceAtlas2 from 'graphology-layout-forceatlas2';
 import { apiUrl, type AccountView, type Cluster, type EdgeEvidence, type GraphData, type Page } from '../api';
 import { href, navigate } from '../router';
+import { Signals } from './accounts';
 import {
-  Data,
   Empty,
   reveal,
   fmtNum,
@@ -234,10 +234,23 @@ function Network({
     sigma.once('afterRender', () => {
       el.dataset.firstRenderMs = String(Math.round(performance.now() - t0));
     });
-    sigma.on('clickNode', ({ node }) => onSelect({ kind: 'node', key: node }));
-    sigma.on('clickEdge', ({ edge }) => {
+    const selectEdge = (edge: string) => {
       const [a, b] = graph.extremities(edge);
       onSelect({ kind: 'edge', a: a!, b: b! });
+    };
+    sigma.on('clickNode', ({ node }) => onSelect({ kind: 'node', key: node }));
+    sigma.on('clickEdge', ({ edge }) => selectEdge(edge));
+    // Sigma reads any second click within its double-click delay as a double click, even on
+    // another item: a node then an edge clicked quickly would zoom instead of selecting the edge.
+    // On a node or an edge, a double click selects it and leaves the camera where it is (the
+    // zoom stays on the background).
+    sigma.on('doubleClickNode', ({ node, preventSigmaDefault }) => {
+      preventSigmaDefault();
+      onSelect({ kind: 'node', key: node });
+    });
+    sigma.on('doubleClickEdge', ({ edge, preventSigmaDefault }) => {
+      preventSigmaDefault();
+      selectEdge(edge);
     });
     sigma.on('enterNode', () => el.classList.add('pointer'));
     sigma.on('leaveNode', () => el.classList.remove('pointer'));
@@ -437,7 +450,7 @@ function AccountPanel({ accountKey }: { accountKey: string }) {
             {v.signals && (
               <details open>
                 <summary>Signals</summary>
-                <Data value={v.signals} />
+                <Signals s={v.signals} />
               </details>
             )}
             <h3>Recent posts ({v.posts.length})</h3>
