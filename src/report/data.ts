@@ -168,7 +168,7 @@ export function findingTime(f: Finding): number | null {
         }
     if (min !== null) return min;
   }
-  for (const k of ['firstTime', 'first', 'start', 'firstSeen', 'time']) {
+  for (const k of ['firstTime', 'first', 'start', 'firstSeen', 'firstPost', 'firstAppearance', 'time']) {
     const t = timeOf(f.details?.[k]);
     if (t !== null) return t;
   }

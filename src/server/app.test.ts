@@ -165,6 +165,15 @@ describe('overview and findings', { timeout: 90_000 }, () => {
       .filter((t: any) => t.channel === 'posts')
       .reduce((s: number, t: any) => s + t.count, 0);
     assert.equal(postSum, c.posts);
+    // Findings sit at the time their activity began, inside the data's span, not at analysis time.
+    const span = o.body.timeline.filter((t: any) => !t.channel.startsWith('findings:')).map((t: any) => t.t);
+    const [lo, hi] = [
+      span.reduce((a: string, b: string) => (a < b ? a : b)),
+      span.reduce((a: string, b: string) => (a > b ? a : b)),
+    ];
+    const placed = o.body.timeline.filter((t: any) => t.channel === 'findings:coordination');
+    assert.ok(placed.length > 0);
+    for (const t of placed) assert.ok(t.t >= lo && t.t <= hi, `${t.t} outside ${lo}..${hi}`);
     const later = await json('/api/overview?since=2029-12-31T00:00:00Z');
     assert.equal(later.body.newSince.findings, 1); // only the fixture dated 2030
     assert.equal(later.body.newSince.byChannel.narratives, 1);

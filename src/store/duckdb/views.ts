@@ -85,6 +85,18 @@ function sevIndexSql(col: string): string {
   return `CASE ${col} ${SEVERITIES.map((s, i) => `WHEN '${s}' THEN ${i}`).join(' ')} END`;
 }
 
+/**
+ * When a finding's activity began, from its details (the same fields as the report's
+ * findingTime): the first shared object of a cluster, else a first/start time. The timeline
+ * places findings there, not at analysis time (created_at), which would put a 2017 campaign's
+ * findings in the year of the analysis. Findings with no such field stay off the timeline.
+ */
+const FINDING_EVENT_TIME_SQL = `coalesce(
+  list_min(list_transform(json_extract_string(details, '$.sharedObjects.*[*].first'), x -> TRY_CAST(x AS TIMESTAMP))),
+  ${['firstTime', 'first', 'start', 'firstSeen', 'firstPost', 'firstAppearance', 'time']
+    .map((k) => `TRY_CAST(details->>'${k}' AS TIMESTAMP)`)
+    .join(', ')})`;
+
 const POST_COLS = `platform, post_id, account_id, epoch_ms(created_at) AS t_ms, text, lang, kind, ref_post_id,
   ref_account_id, urls, domains, hashtags, mentions, media, client, source_id, record_no`;
 
@@ -272,8 +284,8 @@ export class DuckDBViewStore implements ViewStore {
       params,
     );
     const tl = await this.rows(
-      `SELECT channel, epoch_ms(date_trunc('${bucket === 'hour' ? 'hour' : 'day'}', created_at)) AS t, count(*) AS n
-       FROM findings ${where} GROUP BY ALL ORDER BY 2, 1`,
+      `SELECT channel, epoch_ms(date_trunc('${bucket === 'hour' ? 'hour' : 'day'}', ${FINDING_EVENT_TIME_SQL})) AS t,
+       count(*) AS n FROM findings ${where} GROUP BY ALL HAVING t IS NOT NULL ORDER BY 2, 1`,
       params,
     );
     const byChannel: Record<string, number> = {};
