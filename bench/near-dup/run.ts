@@ -2,8 +2,10 @@
  * Near-duplicate bench: throughput of NearDupIndex on synthetic multilingual posts, and
  * recall of pairs with Jaccard >= 0.8 against brute force on a sample.
  *
- *   npm run build && node dist/bench/near-dup/run.js [--posts 1000000] [--recall 5000] [--stream]
+ *   npm run build && node dist/bench/near-dup/run.js [--posts 1000000] [--recall 5000] [--stream] [--workers 2]
  *
+ * `--workers N` hashes texts in N worker threads (`ParallelNearDup`) while the main thread
+ * runs the index; CPU time is then the whole process's, workers included.
  * `--stream` generates posts on the fly instead of holding them all (for 10M posts: the
  * reported memory is then the index's, not the texts'). Only the index's own work is timed,
  * on wall time and on this process's CPU time: on a shared machine the second is the
@@ -11,6 +13,7 @@
  */
 import { NearDupIndex, NEAR_DUP_DEFAULTS, SHINGLE } from '../../src/detectors/near-dup/NearDupIndex.js';
 import { normaliseForMatching } from '../../src/detectors/near-dup/normalise.js';
+import { ParallelNearDup } from '../../src/detectors/near-dup/parallel.js';
 import { syntheticPosts } from './synthetic.js';
 
 function arg(name: string, def: number): number {
@@ -21,6 +24,7 @@ const N = arg('posts', 1_000_000);
 const SAMPLE = arg('recall', 5000);
 const STREAM = process.argv.includes('--stream');
 const SEED = arg('seed', 1);
+const WORKERS = arg('workers', 0);
 const BATCH = 4096;
 
 let peakRss = 0;
@@ -103,7 +107,7 @@ function calibrate(): number {
 
 async function main(): Promise<void> {
   console.log(
-    `near-dup bench: ${N} posts, seed ${SEED}, ${STREAM ? 'streamed' : 'in memory'}, defaults ${JSON.stringify(NEAR_DUP_DEFAULTS)}`,
+    `near-dup bench: ${N} posts, seed ${SEED}, ${STREAM ? 'streamed' : 'in memory'}, ${WORKERS} hash workers, defaults ${JSON.stringify(NEAR_DUP_DEFAULTS)}`,
   );
   const rssStart = process.memoryUsage().rss;
   let texts: string[] = [];
@@ -128,32 +132,45 @@ async function main(): Promise<void> {
   let wallMs = 0;
   let cpuUs = 0;
   /** Run `f`, adding its wall and CPU time to the index's. */
-  const timed = <T>(f: () => T): T => {
+  const timed = async <T>(f: () => T | Promise<T>): Promise<T> => {
     const w0 = performance.now();
     const c0 = process.cpuUsage();
-    const out = f();
+    const out = await f();
     const c = process.cpuUsage(c0);
     cpuUs += c.user + c.system;
     wallMs += performance.now() - w0;
     return out;
   };
+  const par = WORKERS > 0 ? new ParallelNearDup(idx, WORKERS) : null;
+  const addBatch = async (bt: string[], bm: number[]) => {
+    if (par) await par.add(bt, bm);
+    else for (let i = 0; i < bt.length; i++) idx.add(bt[i], bm[i]);
+  };
   const cal0 = calibrate();
   if (STREAM) {
     const it = syntheticPosts(N, { seed: SEED });
     for (;;) {
-      const batch: { text: string; time: number }[] = [];
-      for (let r = it.next(); !r.done; r = it.next()) if (batch.push(r.value) === BATCH) break;
-      if (batch.length === 0) break;
-      timed(() => {
-        for (const p of batch) idx.add(p.text, p.time);
-      });
+      const bt: string[] = [];
+      const bm: number[] = [];
+      for (let r = it.next(); !r.done; r = it.next()) {
+        bt.push(r.value.text);
+        if (bm.push(r.value.time) === BATCH) break;
+      }
+      if (bt.length === 0) break;
+      await timed(() => addBatch(bt, bm));
+    }
+  } else if (par) {
+    for (let i = 0; i < N; i += BATCH) {
+      const bt = texts.slice(i, i + BATCH);
+      const bm = Array.from(times.subarray(i, i + BATCH));
+      await timed(() => addBatch(bt, bm));
     }
   } else {
-    timed(() => {
+    await timed(() => {
       for (let i = 0; i < N; i++) idx.add(texts[i], times[i]);
     });
   }
-  const res = timed(() => idx.finish());
+  const res = await timed(() => (par ? par.finish() : idx.finish()));
   const cal1 = calibrate();
   const wall = wallMs / 1000;
   const cpuS = cpuUs / 1e6;

@@ -2,7 +2,7 @@
  * The per-text half of near-duplicate matching, which needs no shared state: normalise a
  * text, hash its character 5-grams, take its one-permutation MinHash signature, densify it
  * and cut it into LSH band keys, plus a 64-bit key of the whole normalised text for exact
- * copies. It keeps no state between texts, so it could run in worker threads (see README.md).
+ * copies. It keeps no state between texts, so it also runs in worker threads (`parallel.ts`).
  *
  * @see P. Li, A. Owen, C.-H. Zhang, "One permutation hashing" (NeurIPS 2012).
  * @see A. Shrivastava, "Optimal densification for fast and accurate minwise hashing" (ICML 2017).
@@ -38,7 +38,7 @@ export interface HasherOptions {
 
 /**
  * Hashes one text at a time into reusable buffers. After {@link TextHasher.hash} returns
- * true: `shingles[0 .. count)`, `hi`/`lo`; after {@link TextHasher.bandKeys}: `keys`.
+ * true: `shingles[0 .. count)`, `hi`/`lo`; after {@link TextHasher.bandKeys}: `keys`, `sig8`.
  *
  * @example
  * const h = new TextHasher(NEAR_DUP_DEFAULTS);
@@ -58,6 +58,12 @@ export class TextHasher {
   lo = 0;
   /** LSH band keys of the last text. */
   readonly keys: Int32Array;
+  /**
+   * The low 8 bits of each densified signature value (b-bit minwise hashing, Li & König
+   * 2010): two texts agree on a bin with probability J + (1 - J) / 256, a cheap estimate of
+   * J that rejects most false candidates before the exact verification.
+   */
+  readonly sig8: Uint8Array;
 
   private readonly norm: Uint16Array;
   /** Simple tabulation hashing: one random table per shingle position. */
@@ -78,6 +84,7 @@ export class TextHasher {
     this.norm = new Uint16Array(o.maxChars + 8);
     this.shingles = new Int32Array(o.maxChars + 8);
     this.keys = new Int32Array(o.bands);
+    this.sig8 = new Uint8Array(o.bands * o.rows);
     const rnd = mulberry32(o.seed);
     const table = () => {
       const t = new Int32Array(0x10000);
@@ -97,6 +104,17 @@ export class TextHasher {
    * than `minChars` once normalised).
    */
   hash(text: string | null): boolean {
+    if (!this.normalise(text)) return false;
+    this.shingleInto(this.shingles, 0);
+    return true;
+  }
+
+  /**
+   * Normalise one text only: `length` and `truncated` are set, and the caller can reserve
+   * room for its at most `length` shingles before {@link TextHasher.shingleInto}. Returns
+   * false when it is not matched.
+   */
+  normalise(text: string | null): boolean {
     const o = this.options;
     if (text === null) {
       this.length = -1;
@@ -106,19 +124,20 @@ export class TextHasher {
     const n = normaliseInto(text, this.norm, o);
     this.length = n;
     this.truncated = n >= o.maxChars || text.length > o.maxChars * 8;
-    if (n < o.minChars) return false;
-    this.shingle(n);
-    return true;
+    return n >= o.minChars;
   }
 
   /**
-   * Hash the shingles of `norm[0..n)`, its one-permutation signature and the exact-copy key.
+   * Hash the shingles of the last normalised text into `out` from `at` (so the index can
+   * write them straight into its pool, without a copy), its one-permutation signature and
+   * the exact-copy key.
    * Every step is independent of the previous shingle's, so the loop runs at the CPU's
    * throughput rather than at a hash chain's latency; the running minimum is taken without a
    * branch, which the CPU could not predict.
    */
-  private shingle(n: number): void {
-    const { bins, sig, t0, t1, t2, t3, t4, shingles } = this;
+  shingleInto(shingles: Int32Array, at: number): void {
+    const n = this.length;
+    const { bins, sig, t0, t1, t2, t3, t4 } = this;
     const buf = this.norm;
     sig.fill(EMPTY);
     let sumA = 0;
@@ -127,7 +146,7 @@ export class TextHasher {
     let c2 = buf[1];
     let c3 = buf[2];
     let c4 = buf[3];
-    let w = 0;
+    let w = at;
     for (let i = SHINGLE - 1; i < n; i++) {
       const c0 = c1;
       c1 = c2;
@@ -147,7 +166,7 @@ export class TextHasher {
       const dlt = ((s & 0x7fffffff) - v) | 0;
       sig[bin] = v + (dlt & (dlt >> 31));
     }
-    this.count = w;
+    this.count = w - at;
     // Two sums of the shingle hashes (one weighted by position) and the length: texts that
     // differ anywhere differ in them, except with probability ~2^-64.
     this.hi = fmix32(sumA ^ n) | 0;
@@ -157,13 +176,14 @@ export class TextHasher {
   /** Densify the signature of the last text and cut it into band keys (`keys`). */
   bandKeys(): void {
     this.densify();
-    const { sig, mult, keys } = this;
+    const { sig, mult, keys, sig8 } = this;
     const { bands, rows } = this.options;
     for (let b = 0, at = 0; b < bands; b++) {
       let h = b;
       for (let r = 0; r < rows; r++, at++) {
-        const v = sig[at];
-        h = (h + Math.imul(v ^ (v >> 31), mult[at])) | 0; // v ^ (v >> 31) undoes densify's complement
+        const v = sig[at] ^ (sig[at] >> 31); // undoes densify's complement
+        sig8[at] = v;
+        h = (h + Math.imul(v, mult[at])) | 0;
       }
       keys[b] = fmix32(h);
     }

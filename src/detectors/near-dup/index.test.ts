@@ -15,6 +15,8 @@ import {
   normaliseForMatching,
 } from './index.js';
 import { radixSortPairs } from './radix.js';
+import { ParallelNearDup } from './parallel.js';
+import { mulberry32 } from '../../util/rng.js';
 
 const T0 = Date.UTC(2017, 4, 5, 12);
 const BASE =
@@ -131,6 +133,49 @@ describe('NearDupIndex', () => {
       if (res.groupOf[i] !== -1)
         assert.ok(res.similarity[i] >= 0.8, `post ${i} similarity ${res.similarity[i]}`);
     assert.ok(sameGroupBelow >= 0); // chaining (A~B, B~C) is allowed and documented
+  });
+
+  test('recall >= 0.95 on isolated pairs too (no transitivity through other copies)', () => {
+    // One edited copy per text: a pair is found only if LSH makes it a candidate itself, so
+    // this measures the banding (P = 1 - (1 - J^5)^8 = 0.958 at J = 0.8) and the b-bit
+    // estimate filter, not the help of a third copy.
+    const rnd = mulberry32(23);
+    const base = [...syntheticPosts(1500, { seed: 23, copies: 0, edits: 0, shorts: 0 })].map((p) => p.text);
+    const words = base.join(' ').split(' ');
+    const texts: string[] = [];
+    for (const t of base) {
+      // Two edits: most pairs land between J = 0.7 and 0.9, where banding can miss them.
+      const parts = t.split(' ');
+      for (let e = 0; e < 2; e++) {
+        const at = Math.floor(rnd() * parts.length);
+        if (rnd() < 0.5) parts[at] = words[Math.floor(rnd() * words.length)];
+        else parts.splice(at, 0, '#' + words[Math.floor(rnd() * words.length)]);
+      }
+      texts.push(t, parts.join(' '));
+    }
+    const res = group(texts);
+    const norm = texts.map((t) => normaliseForMatching(t));
+    const sets = norm.map(shingles);
+    let pairs = 0;
+    let found = 0;
+    for (let x = 0; x < texts.length; x++)
+      for (let y = x + 1; y < texts.length; y++) {
+        const [a, b] = [sets[x], sets[y]];
+        if (norm[x].length < NEAR_DUP_DEFAULTS.minChars || norm[y].length < NEAR_DUP_DEFAULTS.minChars)
+          continue;
+        if (norm[x] === norm[y]) continue; // exact copies are grouped by their key, not by LSH
+        if (Math.min(a.length, b.length) < 0.8 * Math.max(a.length, b.length)) continue;
+        if (jaccard(a, b) < 0.8) continue;
+        pairs++;
+        if (res.groupOf[x] !== -1 && res.groupOf[x] === res.groupOf[y]) found++;
+      }
+    assert.ok(pairs > 300, `too few pairs at J >= 0.8 (${pairs})`);
+    assert.ok(
+      found / pairs >= 0.95,
+      `isolated-pair recall ${(found / pairs).toFixed(4)} (${found}/${pairs})`,
+    );
+    // The b-bit estimate filter ran, and this recall was measured with it on.
+    assert.ok(res.stats.estimatedOut > 0);
   });
 
   test('deterministic for a seed; another seed gives the same groups on clear-cut data', () => {
@@ -270,6 +315,32 @@ describe('NearDupIndex', () => {
   });
 });
 
+test('hashing in worker threads gives the same groups, similarities and counts as add()', async () => {
+  const posts = [...syntheticPosts(3000, { seed: 5, recent: 200 })];
+  const texts: (string | null)[] = posts.map((p) => p.text);
+  const times = posts.map((p) => p.time);
+  // Hostile and odd texts: null, lone surrogates, a huge text, ligatures that expand 3x on
+  // NFKC (more shingles than raw code units: hashed back on the main thread).
+  const odd = [
+    null,
+    `${BASE} \ud800 x`,
+    `${BASE} \ud800 x`,
+    'x'.repeat(50_000),
+    'ﬃ'.repeat(700),
+    `${'ﬃ'.repeat(700)} ${BASE}`,
+  ];
+  odd.forEach((t, i) => texts.splice(100 + i * 400, 0, t));
+  odd.forEach((_, i) => times.splice(100 + i * 400, 0, times[100 + i * 400 - 1]));
+  const serial = group(texts, {}, times);
+  const par = new ParallelNearDup(new NearDupIndex(), 2);
+  for (let i = 0; i < texts.length; i += 257) await par.add(texts.slice(i, i + 257), times.slice(i, i + 257));
+  const res = await par.finish();
+  assert.deepEqual(res.stats, serial.stats);
+  assert.deepEqual(res.groupOf, serial.groupOf);
+  assert.deepEqual(res.similarity, serial.similarity);
+  assert.ok(serial.stats.groups > 100 && serial.stats.truncated >= 1);
+});
+
 test('radix sort is a stable sort by unsigned key', () => {
   const n = 10_000;
   const keys = new Int32Array(n);
@@ -335,6 +406,11 @@ describe('near-dup on a workspace', () => {
       }); // prettier-ignore
       const keys = pairs.pairs.map((p) => `${p.a}|${p.b}`).sort();
       assert.deepEqual(keys, ['x:a|x:b', 'x:a|x:c', 'x:b|x:c']);
+
+      // With hashing in worker threads: the same groups stored; bad worker counts refused.
+      const par = await findNearDuplicates(store, { workers: 2 });
+      assert.deepEqual({ ...par.stats, seconds: 0 }, { ...run.stats, seconds: 0 });
+      await assert.rejects(findNearDuplicates(store, { workers: -1 }), /workers must be/);
 
       // A re-run replaces the groups rather than adding to them.
       const again = await nearDupDetector.detect({ store, runId: 'r', seed: 1, log: () => undefined });

@@ -11,15 +11,19 @@
  */
 import type { PostKind } from '../../model/post.js';
 import type { Store } from '../../store/store.js';
+import { VigieError } from '../../util/errors.js';
 import type { Detector, DetectorContext, DetectResult } from '../types.js';
 import {
   NearDupIndex,
   NEAR_DUP_DEFAULTS,
   SHINGLE,
   type NearDupOptions,
+  type NearDupResult,
   type NearDupStats,
 } from './NearDupIndex.js';
+import { ParallelNearDup } from './parallel.js';
 
+export { ParallelNearDup } from './parallel.js';
 export { NearDupIndex, NEAR_DUP_DEFAULTS, SHINGLE } from './NearDupIndex.js';
 export type { NearDupOptions, NearDupResult, NearDupStats } from './NearDupIndex.js';
 export { normaliseForMatching, normaliseInto } from './normalise.js';
@@ -30,11 +34,18 @@ export interface NearDupDetectorOptions extends NearDupOptions {
    * original's, and the `co-repost` layer already pairs accounts on them.
    */
   kinds: PostKind[];
+  /**
+   * Worker threads that hash texts while this thread runs the index (0: hash here). The
+   * groups are the same; it trades extra CPU (copies to shared memory) for wall time, so it
+   * pays only on idle cores (see README.md, Measured).
+   */
+  workers: number;
 }
 
 export const NEAR_DUP_DETECTOR_DEFAULTS: Readonly<NearDupDetectorOptions> = Object.freeze({
   ...NEAR_DUP_DEFAULTS,
   kinds: ['original', 'reply', 'quote'] as PostKind[],
+  workers: 0,
 });
 
 export interface NearDupRun {
@@ -55,22 +66,32 @@ export async function findNearDuplicates(
   log: (m: string) => void = () => undefined,
 ): Promise<NearDupRun> {
   const t0 = performance.now();
-  const { kinds, ...indexOptions } = { ...NEAR_DUP_DETECTOR_DEFAULTS, ...options };
+  const { kinds, workers, ...indexOptions } = { ...NEAR_DUP_DETECTOR_DEFAULTS, ...options };
+  if (!(Number.isInteger(workers) && workers >= 0 && workers <= 64))
+    throw new VigieError('ERR_USAGE', 'near-dup: workers must be an integer in [0, 64]');
   const index = new NearDupIndex(indexOptions);
+  const parallel = workers > 0 ? new ParallelNearDup(index, workers) : null;
   let refs = new Float64Array(1 << 16);
   let n = 0;
-  for await (const chunk of store.streamPostTexts({ kinds })) {
-    if (n + chunk.refs.length > refs.length) {
-      const bigger = new Float64Array(Math.max(n + chunk.refs.length, refs.length * 2));
-      bigger.set(refs.subarray(0, n));
-      refs = bigger;
+  let res: NearDupResult;
+  try {
+    for await (const chunk of store.streamPostTexts({ kinds })) {
+      if (n + chunk.refs.length > refs.length) {
+        const bigger = new Float64Array(Math.max(n + chunk.refs.length, refs.length * 2));
+        bigger.set(refs.subarray(0, n));
+        refs = bigger;
+      }
+      refs.set(chunk.refs, n);
+      if (parallel) await parallel.add(chunk.texts, chunk.times);
+      else for (let i = 0; i < chunk.texts.length; i++) index.add(chunk.texts[i], chunk.times[i]);
+      n += chunk.refs.length;
+      if ((n & 0xfffff) < chunk.refs.length) log(`near-dup: ${n} posts indexed`);
     }
-    refs.set(chunk.refs, n);
-    for (let i = 0; i < chunk.texts.length; i++) index.add(chunk.texts[i], chunk.times[i]);
-    n += chunk.refs.length;
-    if ((n & 0xfffff) < chunk.refs.length) log(`near-dup: ${n} posts indexed`);
+    res = parallel ? await parallel.finish() : index.finish();
+  } catch (e) {
+    await parallel?.close(); // idle workers would keep the process alive
+    throw e;
   }
-  const res = index.finish();
   const rows = {
     count: res.stats.groupedPosts,
     refs: new Float64Array(res.stats.groupedPosts),
