@@ -13,8 +13,9 @@ export {
   MAX_MATCH_CHARS,
 } from './matcher.js';
 export type { NarrativeHit, ExampleFailure } from './matcher.js';
-export { matchWorkspace, toStored, fromStored } from './match.js';
-export type { MatchRunStats } from './match.js';
+export { matchWorkspace, matchPostChunks, toStored, fromStored, MATCH_DEFAULTS } from './match.js';
+export type { MatchRunStats, MatchOptions } from './match.js';
+export { ParallelNarrativeMatcher, defaultWorkers } from './parallel.js';
 export { narrativeReport, coordinationClusters, REPORT_DEFAULTS } from './report.js';
 export type { NarrativeReport, CarryingCluster } from './report.js';
 export { discoverNarratives, candidatesYaml, DISCOVER_DEFAULTS } from './discover.js';

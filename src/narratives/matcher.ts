@@ -15,6 +15,12 @@
  * automata would need a second pass to enforce word boundaries, which the word dictionary
  * gives for free (cost: one hash probe per word, no allocation per post without a match).
  *
+ * Speed (docs/benchmarks.md, "Narratives"): word hashes are looked up in an open-addressing
+ * table in typed arrays (a hit is confirmed on the characters of the term, flattened into one
+ * array), the matched terms of a post are kept in typed arrays and linked lists, and the
+ * normalised text regexes need is decoded in one call; large workspaces are matched over
+ * worker threads (parallel.ts).
+ *
  * Regular expressions (guarded, see definition.ts) run only for narratives that have them,
  * on the normalised text cut at REGEX_LIMITS.maxInputChars.
  */
@@ -133,15 +139,16 @@ export interface ExampleFailure {
 }
 
 const NONE: NarrativeHit[] = [];
+const UTF16 = new TextDecoder('utf-16le');
 
 /** Compiled narratives: `match(text)` gives the narratives a post carries. */
 export class NarrativeMatcher {
   readonly narratives: readonly NarrativeDefinition[];
   private readonly terms: Term[] = [];
   /** Hash of a term's first word (whole) -> term ids. */
-  private readonly exact = new Map<number, number[]>();
+  private readonly exact: HashIndex;
   /** Hash of a one-word prefix term -> term ids; `prefixLen[L]` = 1 when some prefix has L chars. */
-  private readonly prefixes = new Map<number, number[]>();
+  private readonly prefixes: HashIndex;
   private readonly prefixLen = new Uint8Array(256);
   private readonly minTerms: Int32Array;
   private readonly regexTerms: number[] = [];
@@ -156,11 +163,28 @@ export class NarrativeMatcher {
   private readonly narrEpoch: Int32Array;
   private readonly narrCount: Int32Array;
   private readonly narrExcluded: Int32Array;
-  private readonly hitTerms: number[] = [];
-  private readonly touched: number[] = [];
+  /** Narratives touched by the current post, in order of their first term. */
+  private readonly touched: Int32Array;
+  private nTouched = 0;
+  /** Per narrative: its matched (non-exclude) terms of the current post as a list in hit order. */
+  private readonly narrHead: Int32Array;
+  private readonly narrTail: Int32Array;
+  private readonly termNext: Int32Array;
+  private readonly termNarr: Int32Array;
+  private readonly termExclude: Uint8Array;
+  private readonly labels: string[];
+  /** Every term's words, flattened: word i is wChars[wOff[i], wOff[i + 1]). */
+  private readonly wChars: Uint16Array;
+  private readonly wOff: Int32Array;
+  /** Per term: index of its first word, number of words, last word is a prefix. */
+  private readonly tWord0: Int32Array;
+  private readonly tWords: Int32Array;
+  private readonly tPrefix: Uint8Array;
 
   constructor(narratives: readonly NarrativeDefinition[]) {
     this.narratives = narratives;
+    const exact = new Map<number, number[]>();
+    const prefixes = new Map<number, number[]>();
     this.minTerms = Int32Array.from(narratives, (n) => n.minTerms);
     narratives.forEach((n, k) => {
       const add = (label: string, kind: Term['kind']) => {
@@ -190,8 +214,8 @@ export class NarrativeMatcher {
           if (first.length >= this.prefixLen.length)
             throw new VigieError('ERR_INPUT', `${n.source}: prefix "${label}" is too long`);
           this.prefixLen[first.length] = 1;
-          push(this.prefixes, fnv(first, 0, first.length), t);
-        } else push(this.exact, fnv(first, 0, first.length), t);
+          push(prefixes, fnv(first, 0, first.length), t);
+        } else push(exact, fnv(first, 0, first.length), t);
       };
       for (const kw of n.keywords) add(kw, 'keyword');
       for (const ph of n.phrases) add(ph, 'phrase');
@@ -208,10 +232,28 @@ export class NarrativeMatcher {
         this.regexTerms.push(t);
       }
     });
+    this.exact = new HashIndex(exact);
+    this.prefixes = new HashIndex(prefixes);
     this.termSeen = new Int32Array(this.terms.length);
     this.narrEpoch = new Int32Array(narratives.length);
     this.narrCount = new Int32Array(narratives.length);
     this.narrExcluded = new Int32Array(narratives.length);
+    this.touched = new Int32Array(narratives.length);
+    this.narrHead = new Int32Array(narratives.length);
+    this.narrTail = new Int32Array(narratives.length);
+    this.termNext = new Int32Array(this.terms.length);
+    this.termNarr = Int32Array.from(this.terms, (t) => t.narrative);
+    this.termExclude = Uint8Array.from(this.terms, (t) => (t.kind === 'exclude' ? 1 : 0));
+    this.labels = this.terms.map((t) => t.label);
+    const all = this.terms.flatMap((t) => t.words);
+    this.wOff = new Int32Array(all.length + 1);
+    all.forEach((w, i) => (this.wOff[i + 1] = this.wOff[i] + w.length));
+    this.wChars = new Uint16Array(this.wOff[all.length]);
+    all.forEach((w, i) => this.wChars.set(w, this.wOff[i]));
+    this.tWord0 = new Int32Array(this.terms.length);
+    this.tWords = Int32Array.from(this.terms, (t) => t.words.length);
+    this.tPrefix = Uint8Array.from(this.terms, (t) => (t.prefix ? 1 : 0));
+    for (let t = 1; t < this.terms.length; t++) this.tWord0[t] = this.tWord0[t - 1] + this.tWords[t - 1];
   }
 
   /** Number of compiled terms (keywords, phrases, regexes, excludes) over all narratives. */
@@ -222,91 +264,191 @@ export class NarrativeMatcher {
   private hit(t: number): void {
     if (this.termSeen[t] === this.epoch) return;
     this.termSeen[t] = this.epoch;
-    const term = this.terms[t];
-    const k = term.narrative;
+    const k = this.termNarr[t];
     if (this.narrEpoch[k] !== this.epoch) {
       this.narrEpoch[k] = this.epoch;
       this.narrCount[k] = 0;
       this.narrExcluded[k] = 0;
-      this.touched.push(k);
+      this.narrHead[k] = -1;
+      this.touched[this.nTouched++] = k;
     }
-    if (term.kind === 'exclude') this.narrExcluded[k] = 1;
-    else this.narrCount[k]++;
-    this.hitTerms.push(t);
+    if (this.termExclude[t] === 1) {
+      this.narrExcluded[k] = 1;
+      return;
+    }
+    this.narrCount[k]++;
+    this.termNext[t] = -1;
+    if (this.narrHead[k] === -1) this.narrHead[k] = t;
+    else this.termNext[this.narrTail[k]] = t;
+    this.narrTail[k] = t;
   }
 
-  private sameWord(w: Uint16Array, s: number, e: number, prefix: boolean): boolean {
+  /** Word `wi` of the flattened term words equals (or, `prefix`, starts) buf[s, e). */
+  private sameWord(wi: number, s: number, e: number, prefix: boolean): boolean {
+    const from = this.wOff[wi];
+    const wl = this.wOff[wi + 1] - from;
     const len = e - s;
-    if (prefix ? len < w.length : len !== w.length) return false;
+    if (prefix ? len < wl : len !== wl) return false;
     const buf = this.buf;
-    for (let i = 0; i < w.length; i++) if (buf[s + i] !== w[i]) return false;
+    const chars = this.wChars;
+    for (let i = 0; i < wl; i++) if (buf[s + i] !== chars[from + i]) return false;
     return true;
   }
 
-  /** The narratives `text` carries (an empty, shared array when none). */
-  match(text: string | null | undefined): NarrativeHit[] {
-    if (!text) return NONE;
-    if (++this.epoch === 0x7fffffff) {
-      this.epoch = 1;
-      this.termSeen.fill(0);
-      this.narrEpoch.fill(0);
-    }
-    this.touched.length = 0;
-    this.hitTerms.length = 0;
+  private nTok = 0;
+  /** Word prefixes as long as some one-word prefix term: start, end and hash (`nPre` of them). */
+  private preS = new Int32Array(MAX_MATCH_CHARS + 1);
+  private preE = new Int32Array(MAX_MATCH_CHARS + 1);
+  private preH = new Int32Array(MAX_MATCH_CHARS + 1);
+  private nPre = 0;
+  /**
+   * Normalise `text` into `buf` and cut it into words: bounds and hashes to tokS/tokE/tokH
+   * (`nTok`), and the word prefixes as long as some one-word prefix term to preS/preE/preH
+   * (`nPre`), probed afterwards in {@link collect} in the same order as the words.
+   *
+   * Measured and not kept: fusing this into the normaliser's loop (one pass over the raw
+   * code units, no buffer re-read) was no faster on the bench, within noise, and needed
+   * the normaliser's internals; see docs/benchmarks.md.
+   */
+  private scan(text: string): number {
     const buf = this.buf;
     const n = normaliseInto(text, buf, NORM);
-    const word = this.word;
-    const { tokS, tokE, tokH, prefixLen, prefixes, exact, terms } = this;
-    const hasPrefixes = prefixes.size > 0;
+    const W = this.word;
+    const { tokS, tokE, tokH, preS, preE, preH, prefixLen } = this;
     let nt = 0;
+    let np = 0;
     let i = 0;
     while (i < n) {
-      while (i < n && word[buf[i]] === 0) i++;
+      while (i < n && W[buf[i]] === 0) i++;
       if (i >= n) break;
       const s = i;
       let h = 0x811c9dc5 | 0;
-      while (i < n && word[buf[i]] === 1) {
+      while (i < n && W[buf[i]] === 1) {
         h = Math.imul(h ^ buf[i], 0x01000193);
         i++;
-        if (hasPrefixes && i - s < 256 && prefixLen[i - s] === 1) {
-          const c = prefixes.get(h & 0x3fffffff);
-          if (c !== undefined)
-            for (const t of c) if (this.sameWord(terms[t].words[0], s, i, false)) this.hit(t);
+        if (i - s < 256 && prefixLen[i - s] === 1) {
+          preS[np] = s;
+          preE[np] = i;
+          preH[np++] = h & 0x3fffffff;
         }
       }
       tokS[nt] = s;
       tokE[nt] = i;
       tokH[nt++] = h & 0x3fffffff;
     }
+    this.nTok = nt;
+    this.nPre = np;
+    return n;
+  }
+
+  private probePrefix(key: number, s: number, e: number): void {
+    const p = this.prefixes;
+    let slot = key & p.mask;
+    let k: number;
+    while ((k = p.keys[slot]) !== key && k !== -1) slot = (slot + 1) & p.mask;
+    if (k === -1) return;
+    for (let c = p.start[slot], ce = p.start[slot] + p.count[slot]; c < ce; c++) {
+      const t = p.ids[c];
+      if (this.termSeen[t] !== this.epoch && this.sameWord(this.tWord0[t], s, e, false)) this.hit(t);
+    }
+  }
+
+  /** The narratives `text` carries (an empty, shared array when none). */
+  match(text: string | null | undefined): NarrativeHit[] {
+    if (!text || !this.collect(text)) return NONE;
+    let out: NarrativeHit[] | null = null;
+    for (let j = 0; j < this.nTouched; j++) {
+      const k = this.touched[j];
+      if (this.narrExcluded[k] || this.narrCount[k] < this.minTerms[k]) continue;
+      const labels: string[] = [];
+      for (let t = this.narrHead[k]; t !== -1; t = this.termNext[t]) labels.push(this.labels[t]);
+      (out ??= []).push({ index: k, id: this.narratives[k].id, terms: labels });
+    }
+    return out ?? NONE;
+  }
+
+  /**
+   * `match` in compact form, for worker threads: appends `post, narrative index, term count,
+   * term ids...` per narrative found to `out`; {@link decodeHits} turns it back into hits.
+   */
+  encodeMatch(text: string, post: number, out: number[]): void {
+    if (!text || !this.collect(text)) return;
+    for (let j = 0; j < this.nTouched; j++) {
+      const k = this.touched[j];
+      if (this.narrExcluded[k] || this.narrCount[k] < this.minTerms[k]) continue;
+      out.push(post, k, this.narrCount[k]);
+      for (let t = this.narrHead[k]; t !== -1; t = this.termNext[t]) out.push(t);
+    }
+  }
+
+  /** A term as written in the definition, by the id {@link encodeMatch} gives. */
+  termLabel(t: number): string {
+    return this.labels[t];
+  }
+
+  /** Hits per post (`posts` of them) from {@link encodeMatch}'s codes. */
+  decodeHits(codes: Int32Array, posts: number): NarrativeHit[][] {
+    const res: NarrativeHit[][] = Array.from({ length: posts }, () => NONE);
+    for (let i = 0; i < codes.length;) {
+      const post = codes[i];
+      const k = codes[i + 1];
+      const c = codes[i + 2];
+      const labels: string[] = [];
+      for (let j = 0; j < c; j++) labels.push(this.labels[codes[i + 3 + j]]);
+      if (res[post] === NONE) res[post] = [];
+      res[post].push({ index: k, id: this.narratives[k].id, terms: labels });
+      i += 3 + c;
+    }
+    return res;
+  }
+
+  /** Finds the terms of `text`; true when some narrative was touched. */
+  private collect(text: string): boolean {
+    if (++this.epoch === 0x7fffffff) {
+      this.epoch = 1;
+      this.termSeen.fill(0);
+      this.narrEpoch.fill(0);
+    }
+    this.nTouched = 0;
+    const buf = this.buf;
+    const n = this.scan(text);
+    for (let j = 0; j < this.nPre; j++) this.probePrefix(this.preH[j], this.preS[j], this.preE[j]);
+    const { tokS, tokE, tokH, exact, terms, termSeen, epoch, tWords, tWord0, tPrefix } = this;
+    const nt = this.nTok;
+    const eKeys = exact.keys;
+    const eMask = exact.mask;
     for (let j = 0; j < nt; j++) {
-      const c = exact.get(tokH[j]);
-      if (c === undefined) continue;
-      for (const t of c) {
-        const term = terms[t];
-        const w = term.words;
-        if (j + w.length > nt) continue;
+      const key = tokH[j];
+      let slot = key & eMask;
+      let k: number;
+      while ((k = eKeys[slot]) !== key && k !== -1) slot = (slot + 1) & eMask;
+      if (k === -1) continue;
+      for (let c = exact.start[slot], ce = exact.start[slot] + exact.count[slot]; c < ce; c++) {
+        const t = exact.ids[c];
+        // Already found in this post: hit() would ignore it, skip the check.
+        if (termSeen[t] === epoch) continue;
+        const nw = tWords[t];
+        if (j + nw > nt) continue;
+        const w0 = tWord0[t];
+        const last = tPrefix[t] === 1 ? nw - 1 : -1;
         let ok = true;
-        for (let q = 0; q < w.length && ok; q++)
-          ok = this.sameWord(w[q], tokS[j + q], tokE[j + q], term.prefix && q === w.length - 1);
+        for (let q = 0; q < nw && ok; q++) ok = this.sameWord(w0 + q, tokS[j + q], tokE[j + q], q === last);
         if (ok) this.hit(t);
       }
     }
     if (this.regexTerms.length) {
-      let s = '';
-      const m = Math.min(n, REGEX_LIMITS.maxInputChars);
-      for (let a = 0; a < m; a += 1024) s += String.fromCharCode(...buf.subarray(a, Math.min(m, a + 1024)));
+      let m = Math.min(n, REGEX_LIMITS.maxInputChars);
+      // The decoder copies the buffer in one go (spreading it into String.fromCharCode cost
+      // more than the regexes). It would turn a surrogate pair cut in half by the length
+      // limit into U+FFFD, so a trailing high surrogate is appended as is; no other lone
+      // surrogate can be in the buffer (the normaliser drops them).
+      const cut = m > 0 && (buf[m - 1] & 0xfc00) === 0xd800;
+      if (cut) m--;
+      let s = UTF16.decode(buf.subarray(0, m));
+      if (cut) s += String.fromCharCode(buf[m]);
       for (const t of this.regexTerms) if (terms[t].regex!.test(s)) this.hit(t);
     }
-    if (this.touched.length === 0) return NONE;
-    let out: NarrativeHit[] | null = null;
-    for (const k of this.touched) {
-      if (this.narrExcluded[k] || this.narrCount[k] < this.minTerms[k]) continue;
-      const labels: string[] = [];
-      for (const t of this.hitTerms)
-        if (terms[t].narrative === k && terms[t].kind !== 'exclude') labels.push(terms[t].label);
-      (out ??= []).push({ index: k, id: this.narratives[k].id, terms: labels });
-    }
-    return out ?? NONE;
+    return this.nTouched > 0;
   }
 
   /** Run every narrative's examples; returns those that do not behave as declared. */
@@ -333,4 +475,37 @@ function push(m: Map<number, number[]>, k: number, v: number): void {
   const l = m.get(k);
   if (l) l.push(v);
   else m.set(k, [v]);
+}
+
+/**
+ * A frozen map from a 30-bit word hash to term ids: open addressing with linear probing in
+ * typed arrays (keys are non-negative, -1 marks an empty slot), so a probe reads two
+ * adjacent integers instead of hashing a boxed key in a `Map`.
+ */
+class HashIndex {
+  readonly keys: Int32Array;
+  readonly start: Int32Array;
+  readonly count: Int32Array;
+  readonly ids: Int32Array;
+  readonly mask: number;
+  readonly size: number;
+  constructor(m: Map<number, number[]>) {
+    this.size = m.size;
+    let cap = 16;
+    while (cap < m.size * 4) cap *= 2;
+    this.mask = cap - 1;
+    this.keys = new Int32Array(cap).fill(-1);
+    this.start = new Int32Array(cap);
+    this.count = new Int32Array(cap);
+    const ids: number[] = [];
+    for (const [key, list] of m) {
+      let slot = key & this.mask;
+      while (this.keys[slot] !== -1) slot = (slot + 1) & this.mask;
+      this.keys[slot] = key;
+      this.start[slot] = ids.length;
+      this.count[slot] = list.length;
+      ids.push(...list);
+    }
+    this.ids = Int32Array.from(ids);
+  }
 }

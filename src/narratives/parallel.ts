@@ -1,0 +1,120 @@
+/**
+ * Narrative matching over worker threads. Posts are independent, so a batch of posts goes
+ * to one worker and comes back as compact codes; the caller gets the same hits, in post
+ * order, as `NarrativeMatcher.match` would give one post at a time (tested in
+ * matcher.property.test.ts). Worth it only for large inputs: each worker compiles the
+ * narratives and builds the normaliser's fold table (tens of milliseconds) before its first
+ * batch, hence the threshold in match.ts.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { NarrativeDefinition } from './definition.js';
+import { NarrativeMatcher, type NarrativeHit } from './matcher.js';
+import type { BatchReply, BatchRequest } from './match-worker.js';
+
+/** Workers by default: one per core, at most 4 (matching is CPU-bound, the store needs some). */
+export function defaultWorkers(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+interface Pending {
+  resolve: (codes: Int32Array) => void;
+  reject: (e: Error) => void;
+}
+
+export class ParallelNarrativeMatcher {
+  /** Compiled in this thread too: validates the definitions synchronously, decodes replies. */
+  readonly matcher: NarrativeMatcher;
+  private readonly pool: Worker[] = [];
+  private readonly inFlight: Map<number, Pending>[] = [];
+  private nextId = 0;
+  private failed: Error | null = null;
+
+  constructor(defs: readonly NarrativeDefinition[], options: { workers?: number } = {}) {
+    this.matcher = new NarrativeMatcher(defs);
+    const n = Math.max(1, options.workers ?? defaultWorkers());
+    // Under tsx (tests) the sources are .ts and the worker must register tsx's loader itself
+    // (as src/attacks/parallel.ts does).
+    const ts = import.meta.url.endsWith('.ts');
+    const url = new URL(ts ? './match-worker.ts' : './match-worker.js', import.meta.url);
+    for (let w = 0; w < n; w++) {
+      const worker = ts
+        ? new Worker(
+            `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`,
+            { eval: true, workerData: { defs } },
+          )
+        : new Worker(url, { workerData: { defs } });
+      const pending = new Map<number, Pending>();
+      worker.on('message', (r: BatchReply) => {
+        const p = pending.get(r.id);
+        if (!p) return;
+        pending.delete(r.id);
+        if (r.error !== undefined || !r.codes) p.reject(new Error(`narrative worker: ${r.error}`));
+        else p.resolve(r.codes);
+      });
+      worker.on('error', (e) => this.fail(e));
+      worker.on('exit', (code) => {
+        if (code !== 0) this.fail(new Error(`narrative worker exited with code ${code}`));
+      });
+      this.pool.push(worker);
+      this.inFlight.push(pending);
+    }
+  }
+
+  get workers(): number {
+    return this.pool.length;
+  }
+
+  /** Batches sent and not answered yet, over all workers. */
+  get pending(): number {
+    return this.inFlight.reduce((a, m) => a + m.size, 0);
+  }
+
+  private fail(e: Error): void {
+    this.failed ??= e;
+    for (const m of this.inFlight) {
+      for (const p of m.values()) p.reject(e);
+      m.clear();
+    }
+  }
+
+  /**
+   * The hits of every text (an empty array for null or empty ones), in order. The batch
+   * goes to the least busy worker; several batches may be in flight at once.
+   */
+  async matchBatch(texts: readonly (string | null | undefined)[]): Promise<NarrativeHit[][]> {
+    return this.matcher.decodeHits(await this.matchBatchCodes(texts), texts.length);
+  }
+
+  /**
+   * The hits of a batch in compact form (see `NarrativeMatcher.encodeMatch`: post index in the
+   * batch, narrative index, term count, term ids, repeated; `matcher.termLabel` names a term).
+   * Cheaper than {@link matchBatch} when the caller builds its own rows: at several hits per
+   * post, making hit objects in this thread costs about as much as matching in a worker.
+   */
+  matchBatchCodes(texts: readonly (string | null | undefined)[]): Promise<Int32Array> {
+    if (this.failed) return Promise.reject(this.failed);
+    // One string and an offset array: a single copy into the worker instead of one
+    // structured-clone entry per post.
+    const offsets = new Int32Array(texts.length + 1);
+    let total = 0;
+    for (let i = 0; i < texts.length; i++) {
+      total += texts[i]?.length ?? 0;
+      offsets[i + 1] = total;
+    }
+    const text = texts.map((t) => t ?? '').join('');
+    let w = 0;
+    for (let k = 1; k < this.pool.length; k++) if (this.inFlight[k].size < this.inFlight[w].size) w = k;
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.inFlight[w].set(id, { resolve, reject });
+      this.pool[w].postMessage({ id, text, offsets } satisfies BatchRequest, [offsets.buffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    const workers = this.pool.splice(0);
+    this.failed ??= new Error('narrative matcher closed');
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
