@@ -117,18 +117,19 @@ async function main(): Promise<void> {
     minObjectsPerStratum: DEFAULTS.minObjectsPerStratum,
     maxPValue: DEFAULTS.fdr,
     dispersion: DEFAULTS.dispersion,
+    discreteFdr: DEFAULTS.fdr,
   });
   const edges = cr.pairs.map((p) => {
     const lp = logConditionalPValue(p.count, p.expected, DEFAULTS.dispersion);
     return { layer: 'co-repost', a: p.a, b: p.b, count: p.count, pValue: Math.exp(lp), logPValue: lp };
   });
-  const runs = [{ layer: 'co-repost', edges, tested: cr.stats.pairsTested }];
+  const runs = [{ layer: 'co-repost', edges, tested: cr.stats.pairsInFamily ?? cr.stats.pairsTested }];
   applyFdr(runs, 'layer');
   const sig = combineLayers(runs, DEFAULTS.fdr);
   const tCoRepost = secs(t);
   console.log(
     `co-repost -> significant edges: ${tCoRepost.toFixed(2)} s wall, ${cpu(c0).toFixed(2)} s CPU (${Math.round(posts / tCoRepost).toLocaleString('en')} posts/s); ` +
-      `${cr.stats.actions} reposts, ${cr.stats.pairsTested} pairs tested, ${cr.pairs.length} candidates, ${sig.length} significant; ` +
+      `${cr.stats.actions} reposts, ${cr.stats.pairsTested} pairs tested (${cr.stats.pairsInFamily} in the FDR family), ${cr.pairs.length} candidates, ${sig.length} significant; ` +
       `capped objects ${cr.stats.cappedObjects}; peak RSS ${mb()} MB`,
   );
 
@@ -175,7 +176,10 @@ async function main(): Promise<void> {
     );
   const byLayer = r.layers
     .filter((l) => l.status === 'ran')
-    .map((l) => `${l.layer} ${l.significant}/${l.pairsTested} (${l.stats?.seconds.toFixed(2) ?? '?'} s)`);
+    .map(
+      (l) =>
+        `${l.layer} ${l.significant}/${l.pairsInFamily ?? l.pairsTested} (${l.stats?.seconds.toFixed(2) ?? '?'} s)`,
+    );
   console.log(`significant/tested by layer: ${byLayer.join(', ')}`);
   await store.close();
 }

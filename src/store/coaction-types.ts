@@ -52,6 +52,12 @@ export interface CoactionQuery {
   nullModel?: 'timing' | 'configuration';
   /** Return only pairs among these account keys (explain-pair); statistics use the whole layer. */
   onlyAccounts?: string[];
+  /**
+   * The false discovery rate the caller will control: when set, pairs that cannot reach
+   * p < 1 whatever their count (an account with a single object in the layer) leave the BH
+   * family (`stats.pairsInFamily`; after Tarone 1990, Gilbert 2005) and are not returned.
+   */
+  discreteFdr?: number;
 }
 
 /** One account pair of one layer. Account keys are `${platform}:${account_id}`, `a < b`. */
@@ -101,8 +107,13 @@ export interface CoactionStats {
   actions: number;
   accounts: number;
   objects: number;
-  /** Account pairs with at least one co-action: the Benjamini-Hochberg denominator. */
+  /** Account pairs with at least one co-action (the BH denominator is `pairsInFamily`). */
   pairsTested: number;
+  /**
+   * The pairs of the false-discovery family (`discreteFdr`): those whose p-value can be below 1;
+   * equals `pairsTested` without it. The BH denominator.
+   */
+  pairsInFamily?: number;
   /** Pairs returned (count >= minCount). */
   pairsReturned: number;
   /** Objects not expanded into pairs because a window held more than `maxAccountsPerObject` actions. */

@@ -23,7 +23,7 @@ export interface PairLayerEvidence {
   /** P(at least `count` | at least one) under the null model. */
   pValue: number;
   log10P: number;
-  /** Pairs the layer tested: the Benjamini-Hochberg denominator. */
+  /** Pairs in the layer's FDR family (README, "FDR"): the Benjamini-Hochberg denominator. */
   pairsTested: number;
   /**
    * The pair's Benjamini-Hochberg q-value as the detector computes it, or null when the pair
@@ -98,6 +98,7 @@ export async function explainPair(
       minCount: 2,
       maxPValue: o.fdr,
       dispersion: o.dispersion,
+      ...(o.fdrScope === 'layer' ? { discreteFdr: o.fdr } : {}),
     });
     const edges: LayerEdge[] = full.pairs.map((p) => {
       const lp = logConditionalPValue(p.count, p.expected, o.dispersion);
@@ -106,7 +107,7 @@ export async function explainPair(
     runs.push({
       layer,
       edges,
-      tested: full.stats.pairsTested,
+      tested: full.stats.pairsInFamily ?? full.stats.pairsTested,
       weak: OBJECT_LAYER_DEFS.find((d) => d.layer === layer)?.weak,
     });
     // ... and the pair's own counts come from a run restricted to the two accounts.
@@ -133,7 +134,7 @@ export async function explainPair(
         expected: p.expected,
         pValue: Math.exp(lp),
         log10P: lp / Math.LN10,
-        pairsTested: full.stats.pairsTested,
+        pairsTested: full.stats.pairsInFamily ?? full.stats.pairsTested,
         qValue: null,
         significant: false,
         meanDeltaSeconds: p.meanDeltaMs / 1000,

@@ -128,6 +128,32 @@ describe('coordination detector on a stream with planted swarms', () => {
   });
 });
 
+describe('coordination detector on a link push jittered over hours', () => {
+  test('the 6 h co-link window finds what the 1 h window misses, and no organic account', async () => {
+    const fx = makeFixture({
+      ...FIXTURE_DEFAULTS,
+      seed: 11,
+      swarms: [{ style: 'link', size: 14, pushes: 10, jitterSeconds: 3 * 3600, participation: 0.8 }],
+    });
+    const store = await DuckDBStore.open(':memory:');
+    try {
+      await loadFixture(store, fx);
+      const planted = new Set(fx.swarms.flat());
+      const found = async (layers: string[]) => {
+        const r = await detectDetailed(ctxOf(store), { layers, providers: false });
+        const flagged = new Set(r.graph.clusters.flatMap((c) => c.members));
+        return { tp: [...flagged].filter((k) => planted.has(k)).length, flagged: flagged.size };
+      };
+      const short = await found(['co-repost', 'co-link']);
+      const both = await found(['co-repost', 'co-link', 'co-link-6h']);
+      assert.ok(both.tp > short.tp, `planted found: ${short.tp} with 1 h, ${both.tp} with 6 h too`);
+      assert.ok(both.tp >= both.flagged * 0.95, `precision ${both.tp}/${both.flagged}`);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('coordination detector edge cases', () => {
   test('an empty workspace gives a message, not an error', async () => {
     const store = await DuckDBStore.open(':memory:');

@@ -7,9 +7,9 @@
  * under a null model that keeps account activity, object popularity and each object's own
  * timing (src/store/duckdb/coaction.ts). A pair's p-value is the Poisson tail of its count,
  * conditioned on the pair having been seen; Benjamini-Hochberg controls the false discovery
- * rate over all pairs each layer tested. Significant pairs of all layers (and of registered
- * edge providers such as synchronised activity) form one account graph; its Louvain
- * communities become findings with their evidence.
+ * rate over the pairs each layer tested that can reach p < 1 (README, "FDR"). Significant
+ * pairs of all layers (and of registered edge providers such as synchronised activity) form
+ * one account graph; its Louvain communities become findings with their evidence.
  *
  * @see Pacheco, Hui, Torres-Lugo, Truong, Flammini & Menczer (2021), Uncovering coordinated
  *   networks on social media: methods and case studies, ICWSM 15:455-466.
@@ -97,6 +97,8 @@ export interface LayerSummary {
   status: 'ran' | 'unavailable' | 'empty';
   reason?: string;
   pairsTested: number;
+  /** The BH family: tested pairs whose smallest attainable p-value can reach `fdr` (README, "FDR"). */
+  pairsInFamily?: number;
   candidates: number;
   significant: number;
   stats?: CoactionStats;
@@ -155,6 +157,9 @@ async function runObjectLayer(
       maxPValue: o.fdr,
       nullModel: o.nullModel,
       dispersion: o.dispersion,
+      // One BH per layer: the family is the pairs whose smallest attainable p-value can reach
+      // the level (Tarone, Gilbert). Pooled over layers, every pair tested counts.
+      ...(o.fdrScope === 'layer' ? { discreteFdr: o.fdr } : {}),
     });
   let w = windowSeconds;
   let res = await query(w);
@@ -187,7 +192,7 @@ async function runObjectLayer(
       pValue: Math.exp(lp),
       logPValue: lp,
       expected: p.expected,
-      pairsTested: s.pairsTested,
+      pairsTested: s.pairsInFamily ?? s.pairsTested,
       windowSeconds: w,
       meanDeltaSeconds: p.meanDeltaMs / 1000,
       firstMs: p.firstMs,
@@ -196,15 +201,16 @@ async function runObjectLayer(
   });
   const weak = OBJECT_LAYER_DEFS.find((d) => d.layer === layer)?.weak ?? false;
   ctx.log(
-    `${layer}: ${s.actions} actions, ${s.accounts} accounts, ${s.pairsTested} pairs tested, ${edges.length} candidates (${s.seconds.toFixed(2)} s)`,
+    `${layer}: ${s.actions} actions, ${s.accounts} accounts, ${s.pairsTested} pairs tested (${s.pairsInFamily ?? s.pairsTested} in the FDR family), ${edges.length} candidates (${s.seconds.toFixed(2)} s)`,
   );
   return {
-    run: { layer, edges, tested: s.pairsTested, weak },
+    run: { layer, edges, tested: s.pairsInFamily ?? s.pairsTested, weak },
     summary: {
       layer,
       windowSeconds: w,
       status: s.actions === 0 ? 'empty' : 'ran',
       pairsTested: s.pairsTested,
+      pairsInFamily: s.pairsInFamily ?? s.pairsTested,
       candidates: edges.length,
       significant: 0,
       stats: s,

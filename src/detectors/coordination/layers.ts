@@ -39,6 +39,13 @@ export const OBJECT_LAYER_DEFS: readonly ObjectLayerDef[] = [
     techniques: ['T0049'],
   },
   {
+    layer: 'co-link-6h',
+    storeLayer: 'co-link',
+    windowSeconds: 21600,
+    why: 'link pushes spread over a working day: a second window on the same URLs, with its own FDR control',
+    techniques: ['T0049'],
+  },
+  {
     layer: 'co-domain',
     windowSeconds: 3600,
     why: 'as co-link, one level up: many outlets share a domain, so this layer is weak',
@@ -81,6 +88,13 @@ export const OBJECT_LAYER_DEFS: readonly ObjectLayerDef[] = [
     layer: 'co-text',
     windowSeconds: 900,
     why: 'copy-paste with small edits is typed or scheduled over minutes',
+    techniques: ['T0119'],
+  },
+  {
+    layer: 'co-text-3h',
+    storeLayer: 'co-text',
+    windowSeconds: 10800,
+    why: 'copy-paste campaigns spread over hours to look organic (a second window on the same groups, with its own FDR control)',
     techniques: ['T0119'],
   },
 ];

@@ -219,6 +219,58 @@ describe('co-action pairs in DuckDB', () => {
     }
   });
 
+  test('discreteFdr: pairs that cannot reach p < 1 (an account with one object) leave the family', async () => {
+    // Background, a ring of five accounts on eight objects within seconds, and 60 accounts seen
+    // once (their pairs have p = 1 whatever happens and must leave the family).
+    const posts = randomReposts(21, 700, false);
+    for (let o = 0; o < 8; o++)
+      for (let m = 0; m < 5; m++)
+        posts.push(repost(`r${o}-${m}`, `ring${m}`, T0 + o * 400_000 + m * 1000, `ro${o}`));
+    for (let i = 0; i < 60; i++) posts.push(repost(`s${i}`, `once${i}`, T0 + (i % 6) * 5000, `o${i % 3}`));
+    // Objects as popular as the ring's, reposted over an hour: the ring's are not the only ones.
+    const rnd = mulberry32(3);
+    for (let o = 0; o < 60; o++)
+      for (let m = 0; m < 5; m++)
+        posts.push(
+          repost(
+            `b${o}-${m}`,
+            `bg${Math.floor(rnd() * 40)}-${m}`,
+            T0 + Math.floor(rnd() * 3600) * 1000 + o,
+            `bo${o}`,
+          ),
+        );
+    const store = await storeWith(posts);
+    try {
+      const alpha = 0.01;
+      // Strata of 20 objects: the ring's eight objects do not make a stratum of their own.
+      const q = { layer: 'co-repost', ...Q, minObjectsPerStratum: 20 };
+      const all = await store.coactionPairs(q);
+      const fam = await store.coactionPairs({ ...q, discreteFdr: alpha });
+      assert.equal(fam.stats.pairsTested, all.stats.pairsTested);
+      assert.equal(
+        all.stats.pairsInFamily,
+        all.stats.pairsTested,
+        'without discreteFdr every tested pair is in',
+      );
+      // Oracle: cm = fewer distinct objects of the two accounts; a pair with cm = 1 has p = 1.
+      const objs = new Map<string, Set<string>>();
+      for (const p of posts) {
+        const k = `x:${p.accountId}`;
+        if (!objs.has(k)) objs.set(k, new Set());
+        objs.get(k)!.add(p.refPostId!);
+      }
+      const cm = (p: { a: string; b: string }) => Math.min(objs.get(p.a)!.size, objs.get(p.b)!.size);
+      const want = new Set(all.pairs.filter((p) => cm(p) >= 2).map((p) => `${p.a} ${p.b}`));
+      assert.equal(fam.stats.pairsInFamily, want.size);
+      assert.ok(want.size < all.stats.pairsTested, `family ${want.size} of ${all.stats.pairsTested}`);
+      assert.deepEqual(new Set(fam.pairs.map((p) => `${p.a} ${p.b}`)), want);
+      assert.ok(fam.pairs.some((p) => p.a === 'x:ring0' && p.b === 'x:ring1' && p.count === 8));
+      assert.ok(!fam.pairs.some((p) => p.a.startsWith('x:once') || p.b.startsWith('x:once')));
+    } finally {
+      await store.close();
+    }
+  });
+
   test('list layers: one action per distinct element; hashtag sets need two tags', async () => {
     const u = 'https://ex.org/a';
     const posts = [
