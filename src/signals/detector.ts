@@ -10,6 +10,19 @@ import { coordinationClusters, EXTRACT_DEFAULTS, type ExtractOptions } from './e
 import { loadModel } from './model.js';
 import { scoreWorkspace } from './score.js';
 
+/**
+ * Numbers rounded to 12 significant digits, deeply. DuckDB sums and averages in parallel, so
+ * the last bits of an aggregated feature depend on thread scheduling; rounded, the same
+ * workspace gives byte-identical findings (the reproducibility the manifest promises).
+ */
+function stable<T>(v: T): T {
+  if (typeof v === 'number') return (Number.isFinite(v) && v !== 0 ? Number(v.toPrecision(12)) : v) as T;
+  if (Array.isArray(v)) return v.map(stable) as T;
+  if (v && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, stable(x)])) as T;
+  return v;
+}
+
 export interface AccountSignalsOptions extends ExtractOptions {
   /** A trained model JSON (`vigie accounts train`); null: the default weights. */
   model: string | null;
@@ -148,7 +161,7 @@ export const accountSignalsDetector: Detector<AccountSignalsOptions> = {
             .join('; ') +
           '.',
         severity: severity(mean),
-        confidence: Math.min(1, Math.max(0, mean)),
+        confidence: stable(Math.min(1, Math.max(0, mean))),
         confidenceMethod:
           `Mean of the members' account scores (logistic model "${run.model.name}"; see docs/signals.md). ` +
           'The default model is not calibrated on this data: read it as a ranking, not a probability.',
@@ -156,7 +169,7 @@ export const accountSignalsDetector: Detector<AccountSignalsOptions> = {
         evidence,
         techniques: [...techniques].sort(),
         caveats: CAVEATS,
-        details: {
+        details: stable({
           cluster: c.findingId,
           // Not `members`: that key marks coordination clusters for tools that read findings (demo scoring).
           clusterMembers: c.members,
@@ -167,7 +180,7 @@ export const accountSignalsDetector: Detector<AccountSignalsOptions> = {
             score: s.score,
             contributions: s.contributions,
           })),
-        },
+        }),
         createdAt: now,
       });
     }
@@ -188,7 +201,7 @@ export const accountSignalsDetector: Detector<AccountSignalsOptions> = {
         title: `Account ${key} scores ${s.score.toFixed(2)} on automation and mass-creation signals`,
         summary: `Account score ${s.score.toFixed(2)} (model ${run.model.name}, log-odds ${s.logit.toFixed(2)}). Largest contributions: ${topReasons(s, 5)}.`,
         severity: 'low',
-        confidence: s.score,
+        confidence: stable(s.score),
         confidenceMethod: `The account's score under logistic model "${run.model.name}"; uncalibrated unless the model was trained on representative labels.`,
         detector: { name: NAME, version: VERSION, parameters },
         evidence: [
@@ -197,14 +210,14 @@ export const accountSignalsDetector: Detector<AccountSignalsOptions> = {
         ],
         techniques: techniquesFor(s),
         caveats: CAVEATS,
-        details: {
+        details: stable({
           account: key,
           score: s.score,
           logit: s.logit,
           features: s.features,
           contributions: s.contributions,
           flags: s.flags,
-        },
+        }),
         createdAt: now,
       });
     }

@@ -377,6 +377,9 @@ export async function coactionPairs(s: ClickHouseStore, q: CoactionQuery): Promi
     );
     const [pc] = await s.head.rows<Row>(`SELECT count() AS n FROM ${pm}`, 'count pairs');
     stats.pairsTested = num(pc.n);
+    // This backend does not apply the discrete-FDR reduction (query.discreteFdr): every tested
+    // pair stays in the BH family, which is stricter than DuckDB's and still controls the FDR.
+    stats.pairsInFamily = stats.pairsTested;
 
     const Lx = 'expected';
     let lnPoint: string;
