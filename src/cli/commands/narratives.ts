@@ -88,23 +88,34 @@ The YAML format, normalisation and matching rules are in docs/narratives.md.`,
       'warn instead of stopping when an example does not behave as declared',
     )
     .option('--json', 'print the run statistics as JSON')
-    .action(async (o: { file: string; allowFailingExamples?: boolean; json?: boolean }, cmd: Command) => {
-      const file = loadChecked(o.file, !!o.allowFailingExamples);
-      await withStore(cmd, async (s) => {
-        const r = await matchWorkspace(s, file.narratives, {
-          save: toStored(file.narratives, file.path, file.sha256),
-          log: (m) => process.stderr.write(m + '\n'),
+    .option(
+      '--workers <n>',
+      'worker threads for workspaces over 100,000 posts (default: one per core, at most 4)',
+      intArg,
+    )
+    .action(
+      async (
+        o: { file: string; allowFailingExamples?: boolean; json?: boolean; workers?: number },
+        cmd: Command,
+      ) => {
+        const file = loadChecked(o.file, !!o.allowFailingExamples);
+        await withStore(cmd, async (s) => {
+          const r = await matchWorkspace(s, file.narratives, {
+            workers: o.workers,
+            save: toStored(file.narratives, file.path, file.sha256),
+            log: (m) => process.stderr.write(m + '\n'),
+          });
+          if (o.json) {
+            console.log(toJson(r));
+            return;
+          }
+          console.log(
+            `${r.posts} posts (${r.postsWithText} with text) matched against ${file.narratives.length} narratives in ${r.seconds.toFixed(2)} s: ${r.matches} matches`,
+          );
+          console.log(table(Object.entries(r.perNarrative).map(([id, posts]) => ({ narrative: id, posts }))));
         });
-        if (o.json) {
-          console.log(toJson(r));
-          return;
-        }
-        console.log(
-          `${r.posts} posts (${r.postsWithText} with text) matched against ${file.narratives.length} narratives in ${r.seconds.toFixed(2)} s: ${r.matches} matches`,
-        );
-        console.log(table(Object.entries(r.perNarrative).map(([id, posts]) => ({ narrative: id, posts }))));
-      });
-    });
+      },
+    );
 
   nar
     .command('list')
