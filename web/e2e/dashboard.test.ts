@@ -408,13 +408,19 @@ describe('dashboard in a real browser', { skip: SKIP, timeout: 180_000 }, () => 
     await page.mouse.click(p.x, p.y);
     const panel = page.locator('aside.panel');
     await panel.locator('h2', { hasText: 'Account' }).waitFor();
+    await page.waitForSelector('.graph[data-selection="node"]');
     assert.ok((await panel.locator('h2').innerText()).includes(p.node));
     await panel.locator('ul.posts a').first().waitFor();
     assert.match(await panel.innerText(), /score \d\.\d\d \(model /, 'the panel shows the account signals');
     await shot(page, 'cluster-account');
 
     // An edge: click the middle of a link between two nodes, away from every node.
+    // Wait until the canvas shows no selection: while the account is selected, the links not
+    // touching it are hidden and a click on one of them selects nothing.
     await page.getByRole('button', { name: 'Clear selection' }).click();
+    await panel.getByText('Select an account').waitFor();
+    await page.waitForSelector('.graph[data-layout="done"][data-selection="none"]');
+    // Positions are read from sigma right before the click (the layout is over, nothing moves).
     const mid = await page.evaluate(() => {
       type S = {
         getGraph(): {
@@ -446,6 +452,7 @@ describe('dashboard in a real browser', { skip: SKIP, timeout: 180_000 }, () => 
     assert.ok(mid, `the cluster has an edge inside the view`);
     await page.mouse.click(mid.x, mid.y);
     await panel.locator('h2', { hasText: 'Link' }).waitFor();
+    await page.waitForSelector('.graph[data-selection="edge"]');
     await panel.locator('table.shared tbody tr').first().waitFor();
     assert.ok((await panel.locator('table.shared tbody tr').count()) > 0, 'shared objects are listed');
     assert.match(await panel.innerText(), /delta/);

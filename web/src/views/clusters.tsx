@@ -159,6 +159,68 @@ export function buildGraph(data: GraphData, seed: string): Graph {
 
 type Selection = { kind: 'node'; key: string } | { kind: 'edge'; a: string; b: string } | null;
 
+/** The nodes a selection highlights: a node and its neighbours, or an edge's two ends. */
+function focusOf(graph: Graph, selected: Selection): Set<string> {
+  const focus = new Set<string>();
+  if (selected?.kind === 'node' && graph.hasNode(selected.key)) {
+    focus.add(selected.key);
+    graph.forEachNeighbor(selected.key, (n) => focus.add(n));
+  } else if (selected?.kind === 'edge') {
+    focus.add(selected.a);
+    focus.add(selected.b);
+  }
+  return focus;
+}
+
+/** Whether an edge is drawn under a selection (the edge reducer hides the others). */
+function edgeFilter(graph: Graph, selected: Selection): (a: string, b: string) => boolean {
+  if (graph.order > LARGE) return () => true;
+  const focus = focusOf(graph, selected);
+  return focus.size === 0 ? () => true : (a, b) => focus.has(a) && focus.has(b);
+}
+
+/** Extra reach, in pixels, around a drawn edge for a click to select it. */
+const EDGE_SLOP = 4;
+
+/**
+ * The visible edge nearest to a viewport point, if one passes within a few pixels of it: the
+ * geometric counterpart of sigma's pixel picking, which misses thin edges.
+ */
+export function edgeNear(
+  sigma: Sigma,
+  graph: Graph,
+  p: { x: number; y: number },
+  visible: (a: string, b: string) => boolean,
+): string | null {
+  const pts = new Map<string, { x: number; y: number }>();
+  const at = (n: string) => {
+    let q = pts.get(n);
+    if (!q) {
+      q = sigma.graphToViewport(graph.getNodeAttributes(n) as { x: number; y: number });
+      pts.set(n, q);
+    }
+    return q;
+  };
+  let best: string | null = null;
+  let bestDist = Infinity;
+  graph.forEachEdge((edge, attr, a, b) => {
+    if (!visible(a, b)) return;
+    const pa = at(a);
+    const pb = at(b);
+    const dx = pb.x - pa.x;
+    const dy = pb.y - pa.y;
+    const len2 = dx * dx + dy * dy;
+    const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((p.x - pa.x) * dx + (p.y - pa.y) * dy) / len2));
+    const d = Math.hypot(p.x - (pa.x + t * dx), p.y - (pa.y + t * dy));
+    const reach = Math.max(1, Number(attr.size) || 1) / 2 + EDGE_SLOP;
+    if (d <= reach && d < bestDist) {
+      best = edge;
+      bestDist = d;
+    }
+  });
+  return best;
+}
+
 export function ClusterView({ id }: { id: string }) {
   const r = useApi<GraphData>(apiUrl(`clusters/${encodeURIComponent(id)}/graph`));
   const [sel, setSel] = useState<Selection>(null);
@@ -214,6 +276,10 @@ function Network({
   const [running, setRunning] = useState(false);
   const stopRef = useRef<() => void>(() => {});
   const graph = useMemo(() => buildGraph(data, seed), [data, seed]);
+  // Which edges the current selection shows, read by the click handlers: up to date at once,
+  // whereas sigma applies the reducers only on its next render.
+  const visibleRef = useRef<(a: string, b: string) => boolean>(() => true);
+  visibleRef.current = edgeFilter(graph, selected);
 
   useEffect(() => {
     const el = box.current;
@@ -249,6 +315,20 @@ function Network({
       onSelect({ kind: 'node', key: node });
     });
     sigma.on('doubleClickEdge', ({ edge, preventSigmaDefault }) => {
+      preventSigmaDefault();
+      selectEdge(edge);
+    });
+    // Sigma finds an edge under the pointer by reading one pixel of a picking buffer drawn at half
+    // resolution, where a 1 px edge is often missed: a click right on a thin link fell through to
+    // the stage. It also misses a link for the frames between a selection change and the next
+    // render. A stage click within a few pixels of a visible link therefore selects that link.
+    sigma.on('clickStage', ({ event }) => {
+      const edge = edgeNear(sigma, graph, event, visibleRef.current);
+      if (edge) selectEdge(edge);
+    });
+    sigma.on('doubleClickStage', ({ event, preventSigmaDefault }) => {
+      const edge = edgeNear(sigma, graph, event, visibleRef.current);
+      if (!edge) return;
       preventSigmaDefault();
       selectEdge(edge);
     });
@@ -309,7 +389,14 @@ function Network({
   // reducers over every node and edge cost seconds per click: only the selected node is marked.
   useEffect(() => {
     const sigma = sigmaRef.current;
-    if (!sigma) return;
+    const el = box.current;
+    if (!sigma || !el) return;
+    // Marks which selection the canvas shows once sigma has drawn it (read by the browser tests).
+    const kind = selected?.kind ?? 'none';
+    sigma.once('afterRender', () => {
+      el.dataset.selection = kind;
+    });
+    sigma.scheduleRender();
     if (graph.order > LARGE) {
       graph.forEachNode((n, a) => {
         if (a.highlighted) graph.setNodeAttribute(n, 'highlighted', false);
@@ -318,14 +405,7 @@ function Network({
         graph.setNodeAttribute(selected.key, 'highlighted', true);
       return;
     }
-    const focus = new Set<string>();
-    if (selected?.kind === 'node' && graph.hasNode(selected.key)) {
-      focus.add(selected.key);
-      graph.forEachNeighbor(selected.key, (n) => focus.add(n));
-    } else if (selected?.kind === 'edge') {
-      focus.add(selected.a);
-      focus.add(selected.b);
-    }
+    const focus = focusOf(graph, selected);
     sigma.setSetting(
       'nodeReducer',
       focus.size === 0
