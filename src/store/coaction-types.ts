@@ -7,6 +7,7 @@
  * implements the same operations.
  */
 /** Availability of one object layer in this workspace. */
+import { VigieError } from '../util/errors.js';
 export interface CoactionLayerInfo {
   /** Layer name, e.g. `co-repost`. */
   layer: string;
@@ -197,4 +198,17 @@ export interface GroupGrowthResult {
   /** Number of co-action objects of each group (objects two members acted on within W). */
   groupObjects: number[];
   seconds: number;
+}
+
+/** Splits an account key `platform:account_id` at the first colon (no colon: no platform). */
+export function splitAccountKey(k: string): [string, string] {
+  const i = k.indexOf(':');
+  return i < 0 ? ['', k] : [k.slice(0, i), k.slice(i + 1)];
+}
+
+/** A numeric query parameter checked the same way by every backend, rounded to an integer. */
+export function queryInt(name: string, v: number, min: number): number {
+  if (!Number.isFinite(v) || v < min)
+    throw new VigieError('ERR_USAGE', `${name} must be a number >= ${min} (got ${v})`);
+  return Math.round(v);
 }

@@ -16,6 +16,7 @@
  * 18.16 prunes subquery columns that are referenced only inside a lambda ("Unknown
  * identifier"), so every array a lambda reads is also passed to it as an argument.
  */
+import { queryInt, splitAccountKey } from '../coaction-types.js';
 import type { Account } from '../../model/post.js';
 import { VigieError } from '../../util/errors.js';
 import type {
@@ -35,17 +36,6 @@ import type { ClickHouseStore } from './ClickHouseStore.js';
 import { unsupported } from './ClickHouseStore.js';
 
 type Row = Record<string, unknown>;
-
-function positiveInt(name: string, v: number, min: number): number {
-  if (!Number.isFinite(v) || v < min)
-    throw new VigieError('ERR_USAGE', `${name} must be a number >= ${min} (got ${v})`);
-  return Math.round(v);
-}
-
-export function splitKey(k: string): [string, string] {
-  const i = k.indexOf(':');
-  return i < 0 ? ['', k] : [k.slice(0, i), k.slice(i + 1)];
-}
 
 async function hasCoText(s: ClickHouseStore): Promise<boolean> {
   const [r] = await s.head.rows<Row>(
@@ -120,7 +110,7 @@ class Scratch {
       'create key table',
     );
     const rows = [...new Set(keys)].map((k) => {
-      const [platform, account_id] = splitKey(k);
+      const [platform, account_id] = splitAccountKey(k);
       return { platform, account_id };
     });
     if (rows.length) await this.s.head.insert(t, rows, 'insert keys');
@@ -303,10 +293,10 @@ async function keysOf(s: ClickHouseStore, layer: string, idsSql: string): Promis
 export async function coactionPairs(s: ClickHouseStore, q: CoactionQuery): Promise<CoactionResult> {
   const t0 = performance.now();
   await checkLayer(s, q.layer);
-  const W = positiveInt('windowMs', q.windowMs, 0);
-  const cap = positiveInt('maxAccountsPerObject', q.maxAccountsPerObject, 2);
-  const minCount = positiveInt('minCount', q.minCount, 1);
-  const minStratum = positiveInt('minObjectsPerStratum', q.minObjectsPerStratum, 1);
+  const W = queryInt('windowMs', q.windowMs, 0);
+  const cap = queryInt('maxAccountsPerObject', q.maxAccountsPerObject, 2);
+  const minCount = queryInt('minCount', q.minCount, 1);
+  const minStratum = queryInt('minObjectsPerStratum', q.minObjectsPerStratum, 1);
   const maxP = q.maxPValue ?? 1;
   if (!(maxP > 0 && maxP <= 1))
     throw new VigieError('ERR_USAGE', `maxPValue must be in (0, 1] (got ${maxP})`);
@@ -328,7 +318,7 @@ export async function coactionPairs(s: ClickHouseStore, q: CoactionQuery): Promi
     let only = '';
     if (q.onlyAccounts) {
       const tuples = [...new Set(q.onlyAccounts)].map((k) => {
-        const [p, a] = splitKey(k);
+        const [p, a] = splitAccountKey(k);
         return `(${lit(p)}, ${lit(a)})`;
       });
       only = tuples.length ? `AND (platform, account_id) IN (${tuples.join(', ')})` : 'AND 0';
@@ -476,10 +466,10 @@ function byKey<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
 export async function groupCandidates(s: ClickHouseStore, q: GroupGrowthQuery): Promise<GroupGrowthResult> {
   const t0 = performance.now();
   await checkLayer(s, q.layer);
-  const W = positiveInt('windowMs', q.windowMs, 0);
-  const cap = positiveInt('maxAccountsPerObject', q.maxAccountsPerObject, 2);
-  const minStratum = positiveInt('minObjectsPerStratum', q.minObjectsPerStratum, 1);
-  const minCount = positiveInt('minCount', q.minCount, 1);
+  const W = queryInt('windowMs', q.windowMs, 0);
+  const cap = queryInt('maxAccountsPerObject', q.maxAccountsPerObject, 2);
+  const minStratum = queryInt('minObjectsPerStratum', q.minObjectsPerStratum, 1);
+  const minCount = queryInt('minCount', q.minCount, 1);
   const out: GroupGrowthResult = {
     layer: q.layer,
     candidates: [],
@@ -622,9 +612,9 @@ export async function groupCandidates(s: ClickHouseStore, q: GroupGrowthQuery): 
 /** Objects at least two of the given accounts acted on within W of each other (computed on their actions). */
 export async function sharedObjects(s: ClickHouseStore, q: SharedObjectsQuery): Promise<SharedObject[]> {
   await checkLayer(s, q.layer);
-  const W = positiveInt('windowMs', q.windowMs, 0);
-  const limO = positiveInt('limitObjects', q.limitObjects, 1);
-  const limA = positiveInt('limitActionsPerObject', q.limitActionsPerObject, 1);
+  const W = queryInt('windowMs', q.windowMs, 0);
+  const limO = queryInt('limitObjects', q.limitObjects, 1);
+  const limA = queryInt('limitActionsPerObject', q.limitActionsPerObject, 1);
   if (q.accounts.length < 2) return [];
   const sc = new Scratch(s);
   try {

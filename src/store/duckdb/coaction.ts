@@ -21,6 +21,7 @@
  *   actions in the stratum;
  * - the expected co-actions of i and j is `sum_s n_is * n_js * rate_s`.
  */
+import { queryInt, splitAccountKey } from '../coaction-types.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Account } from '../../model/post.js';
 import { VigieError } from '../../util/errors.js';
@@ -136,12 +137,6 @@ async function layerSpec(conn: DuckDBConnection, layer: string): Promise<ObjectL
   return spec;
 }
 
-function positiveInt(name: string, v: number, min: number): number {
-  if (!Number.isFinite(v) || v < min)
-    throw new VigieError('ERR_USAGE', `${name} must be a number >= ${min} (got ${v})`);
-  return Math.round(v);
-}
-
 /**
  * Temp table of account keys (k, platform, account_id, h), filled through the appender:
  * keys are data, never SQL.
@@ -151,7 +146,7 @@ async function keysTable(conn: DuckDBConnection, name: string, keys: string[]): 
   const app = await conn.createAppender(name, 'main', 'temp');
   try {
     for (const k of new Set(keys)) {
-      const [platform, accountId] = splitKey(k);
+      const [platform, accountId] = splitAccountKey(k);
       app.appendVarchar(k);
       app.appendVarchar(platform);
       app.appendVarchar(accountId);
@@ -170,12 +165,6 @@ const TEMP = [
 
 async function dropTemps(conn: DuckDBConnection): Promise<void> {
   for (const t of TEMP) await conn.run(`DROP TABLE IF EXISTS ${t}`);
-}
-
-/** Splits `platform:account_id` at the first colon. */
-export function splitKey(k: string): [string, string] {
-  const i = k.indexOf(':');
-  return i < 0 ? ['', k] : [k.slice(0, i), k.slice(i + 1)];
 }
 
 interface Prepared {
@@ -327,10 +316,10 @@ async function prepareLayer(
 export async function coactionPairs(conn: DuckDBConnection, q: CoactionQuery): Promise<CoactionResult> {
   const t0 = performance.now();
   const spec = await layerSpec(conn, q.layer);
-  const W = positiveInt('windowMs', q.windowMs, 0);
-  const cap = positiveInt('maxAccountsPerObject', q.maxAccountsPerObject, 2);
-  const minCount = positiveInt('minCount', q.minCount, 1);
-  const minStratum = positiveInt('minObjectsPerStratum', q.minObjectsPerStratum, 1);
+  const W = queryInt('windowMs', q.windowMs, 0);
+  const cap = queryInt('maxAccountsPerObject', q.maxAccountsPerObject, 2);
+  const minCount = queryInt('minCount', q.minCount, 1);
+  const minStratum = queryInt('minObjectsPerStratum', q.minObjectsPerStratum, 1);
   const maxP = q.maxPValue ?? 1;
   const timing = q.nullModel === 'timing';
   if (!(maxP > 0 && maxP <= 1))
@@ -509,10 +498,10 @@ export async function groupCandidates(
 ): Promise<GroupGrowthResult> {
   const t0 = performance.now();
   const spec = await layerSpec(conn, q.layer);
-  const W = positiveInt('windowMs', q.windowMs, 0);
-  const cap = positiveInt('maxAccountsPerObject', q.maxAccountsPerObject, 2);
-  const minStratum = positiveInt('minObjectsPerStratum', q.minObjectsPerStratum, 1);
-  const minCount = positiveInt('minCount', q.minCount, 1);
+  const W = queryInt('windowMs', q.windowMs, 0);
+  const cap = queryInt('maxAccountsPerObject', q.maxAccountsPerObject, 2);
+  const minStratum = queryInt('minObjectsPerStratum', q.minObjectsPerStratum, 1);
+  const minCount = queryInt('minCount', q.minCount, 1);
   const out: GroupGrowthResult = {
     layer: q.layer,
     candidates: [],
@@ -529,7 +518,7 @@ export async function groupCandidates(
     try {
       q.groups.forEach((members, g) => {
         for (const k of new Set(members)) {
-          const [platform, accountId] = splitKey(k);
+          const [platform, accountId] = splitAccountKey(k);
           app.appendInteger(g);
           app.appendVarchar(platform);
           app.appendVarchar(accountId);
@@ -605,9 +594,9 @@ export async function groupCandidates(
  */
 export async function sharedObjects(conn: DuckDBConnection, q: SharedObjectsQuery): Promise<SharedObject[]> {
   const spec = await layerSpec(conn, q.layer);
-  const W = positiveInt('windowMs', q.windowMs, 0);
-  const limO = positiveInt('limitObjects', q.limitObjects, 1);
-  const limA = positiveInt('limitActionsPerObject', q.limitActionsPerObject, 1);
+  const W = queryInt('windowMs', q.windowMs, 0);
+  const limO = queryInt('limitObjects', q.limitObjects, 1);
+  const limA = queryInt('limitActionsPerObject', q.limitActionsPerObject, 1);
   if (q.accounts.length < 2) return [];
   try {
     await keysTable(conn, 'so_keys', q.accounts);
