@@ -10,10 +10,10 @@
  * memory (process.resourceUsage().maxRSS) and the scores, and compares with the fixed
  * threshold "co-repost weight >= 2" that anchors use.
  */
+import { loadSynth } from '../../src/store/contract/load.js';
 import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Account, Post } from '../../src/model/post.js';
 import { DuckDBStore } from '../../src/store/duckdb/DuckDBStore.js';
 import {
   generateElectionWeek,
@@ -45,42 +45,13 @@ const cpu = (c: NodeJS.CpuUsage) => {
 };
 
 async function load(path: string) {
-  const week = generateElectionWeek({ posts, seed, swarms });
-  if (existsSync(path) && !flag('fresh')) return { week, loaded: false, seconds: 0 };
+  if (existsSync(path) && !flag('fresh'))
+    return { week: generateElectionWeek({ posts, seed, swarms }), loaded: false, seconds: 0 };
   rmSync(path, { force: true });
   rmSync(path + '.wal', { force: true });
   const store = await DuckDBStore.open(path);
   const t = performance.now();
-  const src = await store.beginSource({
-    path: 'synth',
-    size: posts,
-    sha256: `synth-${posts}-${seed}-${swarms}`,
-    format: 'synth',
-    compression: null,
-  });
-  let batch: Post[] = [];
-  let accounts: Account[] = [];
-  let done = 0;
-  const flush = async () => {
-    await store.writeBatch({
-      sourceId: src.sourceId,
-      postRecordNos: batch.map((_, i) => done + i),
-      posts: batch,
-      accounts,
-      rejects: [],
-      recordsDone: done + batch.length,
-    });
-    done += batch.length;
-    batch = [];
-    accounts = [];
-  };
-  for (const r of week) {
-    batch.push(r.post);
-    accounts.push(...r.accounts);
-    if (batch.length >= 100_000) await flush();
-  }
-  if (batch.length) await flush();
-  await store.finishSource(src.sourceId, 'done');
+  const week = await loadSynth(store, { posts, seed, swarms, batch: 100_000 });
   await store.close();
   return { week, loaded: true, seconds: secs(t) };
 }

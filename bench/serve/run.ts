@@ -8,12 +8,12 @@
  * when the workspace changed), a restart that finds them fresh, and the overview request
  * itself through the real app (first request of a server, then the median of 20).
  */
+import { loadSynth } from '../../src/store/contract/load.js';
 import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Account, Post } from '../../src/model/post.js';
 import { DuckDBStore } from '../../src/store/duckdb/DuckDBStore.js';
-import { generateElectionWeek, SYNTH_VERSION } from '../../src/synth/index.js';
+import { SYNTH_VERSION } from '../../src/synth/index.js';
 import { createApp } from '../../src/server/app.js';
 
 function arg(name: string, def: string): string {
@@ -22,6 +22,7 @@ function arg(name: string, def: string): string {
 }
 const posts = Number(arg('posts', '1000000'));
 const seed = Number(arg('seed', '1'));
+const swarms = Number(arg('swarms', '6')); // the generator's default
 const mb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 const ms = (t: number) => performance.now() - t;
 
@@ -31,36 +32,7 @@ async function load(path: string): Promise<void> {
   rmSync(path + '.wal', { force: true });
   const t = performance.now();
   const store = await DuckDBStore.open(path);
-  const src = await store.beginSource({
-    path: 'synth',
-    size: posts,
-    sha256: `synth-${posts}-${seed}`,
-    format: 'synth',
-    compression: null,
-  });
-  let batch: Post[] = [];
-  let accounts: Account[] = [];
-  let done = 0;
-  const flush = async () => {
-    await store.writeBatch({
-      sourceId: src.sourceId,
-      postRecordNos: batch.map((_, i) => done + i),
-      posts: batch,
-      accounts,
-      rejects: [],
-      recordsDone: done + batch.length,
-    });
-    done += batch.length;
-    batch = [];
-    accounts = [];
-  };
-  for (const r of generateElectionWeek({ posts, seed })) {
-    batch.push(r.post);
-    accounts.push(...r.accounts);
-    if (batch.length >= 100_000) await flush();
-  }
-  if (batch.length) await flush();
-  await store.finishSource(src.sourceId, 'done');
+  await loadSynth(store, { posts, seed, swarms, batch: 100_000 });
   await store.close();
   console.log(`generated and stored ${posts.toLocaleString('en')} posts in ${(ms(t) / 1000).toFixed(1)} s`);
 }
