@@ -88,18 +88,26 @@ export function barChart(o: {
       }</g
     >`;
   });
+  return svgFrame(o.id, o.title, 'chart', W, H, html`${axisY(m.l, m.t, ih, W - m.r, max)}${bars}`);
+}
+
+/**
+ * The outer element every chart shares: sized, labelled for screen readers, with a <title> that
+ * browsers show on hover and print.
+ */
+function svgFrame(id: string, title: string, cls: string, W: number, H: number, body: SafeHtml): SafeHtml {
   return html`<svg
-    id="${o.id}"
-    class="chart"
+    id="${id}"
+    class="${cls}"
     role="img"
-    aria-label="${o.title}"
+    aria-label="${title}"
     viewBox="0 0 ${W} ${H}"
     width="${W}"
     height="${H}"
     xmlns="http://www.w3.org/2000/svg"
   >
-    <title>${o.title}</title>
-    ${axisY(m.l, m.t, ih, W - m.r, max)}${bars}
+    <title>${title}</title>
+    ${body}
   </svg>`;
 }
 
@@ -152,19 +160,7 @@ export function hBarChart(o: {
       ><text x="${r1(m.l + w + 4)}" y="${y + 15}" class="val">${b.value}</text></g
     >`;
   });
-  return html`<svg
-    id="${o.id}"
-    class="chart"
-    role="img"
-    aria-label="${o.title}"
-    viewBox="0 0 ${W} ${H}"
-    width="${W}"
-    height="${H}"
-    xmlns="http://www.w3.org/2000/svg"
-  >
-    <title>${o.title}</title>
-    ${bars}
-  </svg>`;
+  return svgFrame(o.id, o.title, 'chart', W, H, html`${bars}`);
 }
 
 export interface Marker {
@@ -188,17 +184,7 @@ export function timeChart(o: {
   const m = { l: 48, r: 14, t: 22, b: 40 };
   const iw = W - m.l - m.r;
   const ih = H - m.t - m.b;
-  if (o.points.length === 0)
-    return html`<svg
-      id="${o.id}"
-      class="chart"
-      viewBox="0 0 ${W} 40"
-      width="${W}"
-      height="40"
-      xmlns="http://www.w3.org/2000/svg"
-    >
-      <title>${o.title}</title>
-    </svg>`;
+  if (o.points.length === 0) return svgFrame(o.id, o.title, 'chart', W, 40, html``);
   const t0 = o.points[0].t;
   const t1 = o.points[o.points.length - 1].t + o.binMs;
   const span = Math.max(1, t1 - t0);
@@ -239,21 +225,16 @@ export function timeChart(o: {
           ><title>${k.title}</title></g
         >`,
     );
-  return html`<svg
-    id="${o.id}"
-    class="chart"
-    role="img"
-    aria-label="${o.title}"
-    viewBox="0 0 ${W} ${H}"
-    width="${W}"
-    height="${H}"
-    xmlns="http://www.w3.org/2000/svg"
-  >
-    <title>${o.title}</title>
-    ${axisY(m.l, m.t, ih, W - m.r, max)}${days}
-    <path d="${area}" class="area" />
-    ${marks}
-  </svg>`;
+  return svgFrame(
+    o.id,
+    o.title,
+    'chart',
+    W,
+    H,
+    html`${axisY(m.l, m.t, ih, W - m.r, max)}${days}
+      <path d="${area}" class="area" />
+      ${marks}`,
+  );
 }
 
 export interface NetNode {
@@ -346,18 +327,12 @@ export function networkSvg(o: {
         ><title>${n.title}</title></circle
       >`;
     });
-  return html`<svg
-    id="${o.id}"
-    class="network"
-    role="img"
-    aria-label="${o.title}"
-    viewBox="0 0 ${W} ${H}"
-    width="${W}"
-    height="${H}"
-    xmlns="http://www.w3.org/2000/svg"
-  >
-    <title>${o.title}</title>
-    <g class="edges">${edges}</g>
-    <g class="nodes">${nodes}</g>
-  </svg>`;
+  return svgFrame(
+    o.id,
+    o.title,
+    'network',
+    W,
+    H,
+    html`<g class="edges">${edges}</g> <g class="nodes">${nodes}</g>`,
+  );
 }

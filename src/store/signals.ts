@@ -3,6 +3,7 @@
  * behaviour aggregated from posts by the engine, and the stored feature vectors and scores
  * (table `account_signals`) that `vigie accounts` and a dashboard read.
  */
+import type { Account } from '../model/post.js';
 
 /** What the engine aggregates per account (see `SignalStore.accountBehaviour`). */
 export interface BehaviourQuery {
@@ -23,19 +24,8 @@ export interface BehaviourQuery {
 }
 
 /** One account's profile and post aggregates. Times are epoch ms; null when unknown. */
-export interface AccountBehaviourRow {
-  platform: string;
-  accountId: string;
-  handle: string | null;
-  displayName: string | null;
-  createdAt: number | null;
-  followers: number | null;
-  following: number | null;
-  postsCount: number | null;
-  description: string | null;
-  verified: boolean | null;
-  defaultProfile: boolean | null;
-  defaultAvatar: boolean | null;
+export interface AccountBehaviourRow extends Omit<Account, 'observedAt'> {
+  /** When the profile snapshot used was observed (epoch ms). */
   snapshotAt: number | null;
   lastSeen: number | null;
   /** Posts of the account in the workspace. */

@@ -346,3 +346,22 @@ export function isDefaultAvatar(url: unknown): boolean | null {
   if (typeof url !== 'string' || url === '') return null;
   return url.includes('/default_profile_images/');
 }
+
+/**
+ * Appends the hashtag or mention keys named by `field` of each entity object, once each. Both
+ * tweet formats (v1.1 `hashtags[].text`, v2 `hashtags[].tag`, ...) carry entities this way.
+ */
+export function pushEntityKeys(
+  entities: unknown,
+  field: string,
+  key: (raw: string) => string,
+  out: string[],
+): void {
+  for (const e of arr(entities)) {
+    if (!isObj(e)) continue;
+    const v = e[field];
+    if (typeof v !== 'string' || v === '') continue;
+    const k = key(v);
+    if (!out.includes(k)) out.push(k);
+  }
+}

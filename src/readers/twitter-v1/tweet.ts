@@ -16,6 +16,7 @@ import {
   isObj,
   mentionKey,
   parseIsoInstant,
+  pushEntityKeys,
   parseTwitterDate,
   str,
   xPost,
@@ -140,18 +141,8 @@ export function parseV1Tweet(t: Obj): V1Parsed {
       const x = str(u.expanded_url) ?? str(u.url);
       if (x !== null) rawUrls.push(x);
     }
-    for (const h of arr(ent.hashtags)) {
-      if (isObj(h) && typeof h.text === 'string' && h.text !== '') {
-        const k = hashtagKey(h.text);
-        if (!hashtags.includes(k)) hashtags.push(k);
-      }
-    }
-    for (const m of arr(ent.user_mentions)) {
-      if (isObj(m) && typeof m.screen_name === 'string' && m.screen_name !== '') {
-        const k = mentionKey(m.screen_name);
-        if (!mentions.includes(k)) mentions.push(k);
-      }
-    }
+    pushEntityKeys(ent.hashtags, 'text', hashtagKey, hashtags);
+    pushEntityKeys(ent.user_mentions, 'screen_name', mentionKey, mentions);
   }
   // extended_entities lists every photo of a multi-photo tweet; entities.media only the first.
   const mediaList =

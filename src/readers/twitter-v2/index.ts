@@ -41,6 +41,7 @@ import {
   isObj,
   mentionKey,
   parseIsoInstant,
+  pushEntityKeys,
   str,
   xPost,
 } from '../twitter-v1/shared.js';
@@ -127,18 +128,8 @@ export function parseV2Tweet(t: Obj, refAuthors: Map<string, string> | null): Po
       const x = str(u.expanded_url) ?? str(u.unwound_url) ?? str(u.url);
       if (x !== null) rawUrls.push(x);
     }
-    for (const h of arr(ent.hashtags)) {
-      if (isObj(h) && typeof h.tag === 'string' && h.tag !== '') {
-        const k = hashtagKey(h.tag);
-        if (!hashtags.includes(k)) hashtags.push(k);
-      }
-    }
-    for (const m of arr(ent.mentions)) {
-      if (isObj(m) && typeof m.username === 'string' && m.username !== '') {
-        const k = mentionKey(m.username);
-        if (!mentions.includes(k)) mentions.push(k);
-      }
-    }
+    pushEntityKeys(ent.hashtags, 'tag', hashtagKey, hashtags);
+    pushEntityKeys(ent.mentions, 'username', mentionKey, mentions);
   }
   const media: string[] = [];
   const att = isObj(t.attachments) ? t.attachments : null;
