@@ -28,7 +28,7 @@ import { fieldOf } from '../logs/event.js';
 import type { Enricher, IpInfo } from './enrich.js';
 import { networkOf } from './ip.js';
 import type { Scenario } from './scenario.js';
-import type { Severity } from '../findings/finding.js';
+import type { AlertSummary } from '../store/attacks.js';
 
 /** One line supporting an alert. */
 export interface AlertEvidence {
@@ -39,37 +39,10 @@ export interface AlertEvidence {
   raw: string;
 }
 
-export interface Alert {
-  scenario: string;
+/** An alert as the engine raises it; the store keeps the same summary with its evidence hashed. */
+export interface Alert extends AlertSummary {
   groupby: Scenario['groupby'];
-  key: string;
-  /** The first client address of the bucket (the only one for groupby ip). */
-  ip: string;
-  ips: string[];
-  users: string[];
-  /** Distinct values of the scenario's `distinct` field (capped). */
-  values: string[];
-  uas: string[];
-  paths: string[];
-  services: string[];
-  firstTime: number;
-  lastTime: number;
-  /** Events in the bucket when it overflowed. */
-  events: number;
-  /** Matching events of the same group dropped during the blackhole after this alert. */
-  suppressed: number;
-  /** Time of the last of those. */
-  lastActivity: number;
   evidence: AlertEvidence[];
-  severity: Severity;
-  confidence: number;
-  techniques: string[];
-  traits: string[];
-  country: string;
-  asn: number;
-  org: string;
-  hosting: boolean;
-  tor: boolean;
 }
 
 const EVIDENCE_HEAD = 5;

@@ -18,22 +18,26 @@ export interface AttackLine {
   sha256: string;
 }
 
-export interface StoredAlert {
-  alertId: string;
+/** What an alert says about its bucket, as the scenario engine raises it and as it is stored. */
+export interface AlertSummary {
   scenario: string;
-  groupby: string;
   key: string;
+  /** The first client address of the bucket (the only one for groupby ip). */
   ip: string;
   ips: string[];
   users: string[];
+  /** Distinct values of the scenario's `distinct` field (capped). */
   values: string[];
   uas: string[];
   paths: string[];
   services: string[];
   firstTime: number;
   lastTime: number;
+  /** Events in the bucket when it overflowed. */
   events: number;
+  /** Matching events of the same group dropped during the blackhole after this alert. */
   suppressed: number;
+  /** Time of the last of those. */
   lastActivity: number;
   severity: Severity;
   confidence: number;
@@ -44,6 +48,11 @@ export interface StoredAlert {
   org: string;
   hosting: boolean;
   tor: boolean;
+}
+
+export interface StoredAlert extends AlertSummary {
+  alertId: string;
+  groupby: string;
   sourceIds: number[];
   evidence: AttackLine[];
 }
