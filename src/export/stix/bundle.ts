@@ -149,7 +149,7 @@ export function buildBundle(findingsIn: Finding[], o: StixOptions): StixResult {
     if (!t) {
       stats.unknownTechniques++;
       messages.push(
-        `${tid}: not in data/disarm (re-run src/export/stix/extract-disarm.ts); exported by id only`,
+        `${tid}: not in data/frameworks (re-run src/export/stix/extract-disarm.ts); exported by id only`,
       );
     }
     const url =

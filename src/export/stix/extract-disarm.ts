@@ -1,5 +1,5 @@
 /**
- * Builds data/disarm/disarm-techniques.json: the DISARM techniques vigie's detectors use, with
+ * Builds data/frameworks/disarm-techniques.json: the DISARM techniques vigie's detectors use, with
  * the STIX ids DISARM itself publishes, so a vigie bundle and DISARM's own bundle name the same
  * attack-pattern with the same id (OpenCTI and MISP then merge them instead of duplicating).
  *
@@ -14,7 +14,7 @@ import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const OUT = join(ROOT, 'data/disarm/disarm-techniques.json');
+const OUT = join(ROOT, 'data/frameworks/disarm-techniques.json');
 
 /**
  * Techniques named by channels whose detectors are not in this tree yet (narratives, state

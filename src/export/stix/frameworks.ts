@@ -1,5 +1,5 @@
 /**
- * The framework references shipped in data/disarm/: DISARM techniques with DISARM's own STIX
+ * The framework references shipped in data/frameworks/: DISARM techniques with DISARM's own STIX
  * ids, and MITRE ATT&CK technique names. Read once, from the repository's data folder.
  */
 import { projectPath } from '../../util/paths.js';
@@ -18,7 +18,7 @@ export interface FrameworkTechnique {
 }
 
 function dataDir(): string {
-  return projectPath('data', 'disarm');
+  return projectPath('data', 'frameworks');
 }
 
 let cache: Map<string, FrameworkTechnique> | null = null;
