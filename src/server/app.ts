@@ -29,6 +29,7 @@ import { TOKEN_COOKIE, tokenMatches } from './auth.js';
 import { Serial } from './serial.js';
 import { clusterGraph, type ClusterGraph } from './graph.js';
 import { OPENAPI } from './openapi.js';
+import { splitKey } from '../model/keys.js';
 
 export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
@@ -378,9 +379,9 @@ export function createApp(o: AppOptions): Hono {
 
   app.get('/api/leaks/:id', async (c) => {
     const id = c.req.param('id');
-    const i = id.indexOf(':');
-    if (i <= 0 || id.length > 1000) throw badRequest('a leak message id is <dumpId>:<msgKey>');
-    const m = await db(() => store.views().leakMessage(id.slice(0, i), id.slice(i + 1)));
+    const k = splitKey(id);
+    if (!k || id.length > 1000) throw badRequest('a leak message id is <dumpId>:<msgKey>');
+    const m = await db(() => store.views().leakMessage(k[0], k[1]));
     if (!m) throw notFound(`no leak message ${id}`);
     return c.json({ ...m, ...provenance(m.verdict, m.signatures as SigLike[]) });
   });

@@ -14,6 +14,7 @@ import type { Store } from '../store/store.js';
 import { OBJECT_LAYER_DEFS, storeLayerOf } from '../detectors/coordination/layers.js';
 import { resolveOptions, type CoordinationOptions } from '../detectors/coordination/index.js';
 import { logConditionalPValue } from '../detectors/coordination/stats.js';
+import { splitKey } from '../model/keys.js';
 
 export interface GraphEdgeLayer {
   layer: string;
@@ -169,7 +170,7 @@ export async function clusterGraph(store: Store, f: Finding, maxEdges: number): 
       label: a?.handle ?? m,
       size: Math.round((3 + 2 * Math.sqrt(deg)) * 10) / 10,
       attributes: {
-        platform: m.slice(0, m.indexOf(':')),
+        platform: splitKey(m)?.[0] ?? '',
         handle: a?.handle ?? null,
         displayName: a?.displayName ?? null,
         createdAt: a?.createdAt != null ? new Date(a.createdAt).toISOString() : null,

@@ -6,6 +6,7 @@ import type { StoredSignal } from '../store/signals.js';
 import { D, vectorRecord } from './features.js';
 import { extractFeatures, type ExtractOptions, type FeatureTable } from './extract.js';
 import { DEFAULT_MODEL, compileModel, contributionRecord, scoreAll, type CompiledModel } from './model.js';
+import { splitKey } from '../model/keys.js';
 
 export interface ScoreRunResult {
   table: FeatureTable;
@@ -24,10 +25,10 @@ export function toStoredSignals(
   const out: StoredSignal[] = new Array<StoredSignal>(n);
   for (let i = 0; i < n; i++) {
     const k = table.keys[i];
-    const c = k.indexOf(':');
+    const [platform, accountId] = splitKey(k) ?? ['', k];
     out[i] = {
-      platform: k.slice(0, c),
-      accountId: k.slice(c + 1),
+      platform,
+      accountId,
       features: vectorRecord(table.values, i * D),
       flags: table.flags[i],
       score: s.score[i],

@@ -20,6 +20,7 @@ import {
   transformValue,
   type SignalModel,
 } from './model.js';
+import { splitKey } from '../model/keys.js';
 
 // ---- labels ------------------------------------------------------------------------------
 
@@ -59,7 +60,7 @@ export function readLabels(path: string, knownKeys: Iterable<string>): LabelSet 
   const byId = new Map<string, string[]>();
   for (const k of knownKeys) {
     known.add(k);
-    const id = k.slice(k.indexOf(':') + 1);
+    const id = splitKey(k)?.[1] ?? k;
     const l = byId.get(id);
     if (l) l.push(k);
     else byId.set(id, [k]);

@@ -8,6 +8,7 @@
 import { isIP } from 'node:net';
 import { parse as parseDomain } from 'tldts';
 import type { Finding } from '../../findings/finding.js';
+import { splitKey } from '../../model/keys.js';
 
 export type ObservableKind = 'domain-name' | 'url' | 'ipv4-addr' | 'ipv6-addr';
 
@@ -109,9 +110,9 @@ export function accountsOf(f: Finding, max: number): AccountRef[] {
   const out = new Map<string, AccountRef>();
   for (const k of raw) {
     if (typeof k !== 'string' || k.length > 300) continue;
-    const i = k.indexOf(':');
-    if (i <= 0 || i === k.length - 1) continue;
-    out.set(k, { platform: k.slice(0, i), accountId: k.slice(i + 1) });
+    const parts = splitKey(k);
+    if (!parts || parts[1] === '') continue;
+    out.set(k, { platform: parts[0], accountId: parts[1] });
     if (out.size >= max) break;
   }
   return [...out.values()];

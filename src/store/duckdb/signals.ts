@@ -15,6 +15,7 @@ import type {
   SignalStore,
   StoredSignal,
 } from '../signals.js';
+import { splitKey } from '../../model/keys.js';
 
 const VLIST = LIST(VARCHAR);
 
@@ -79,10 +80,10 @@ export class DuckDBSignalStore implements SignalStore {
     if (q.timezones?.length) {
       const app = await this.conn.createAppender('signal_tz', 'main', 'temp');
       for (const { key, tz } of q.timezones) {
-        const i = key.indexOf(':');
-        if (i <= 0) continue;
-        app.appendVarchar(key.slice(0, i));
-        app.appendVarchar(key.slice(i + 1));
+        const parts = splitKey(key);
+        if (!parts) continue;
+        app.appendVarchar(parts[0]);
+        app.appendVarchar(parts[1]);
         app.appendVarchar(tz);
         app.endRow();
       }

@@ -34,6 +34,7 @@ import type {
 } from '../views.js';
 import type { StoredSignal } from '../signals.js';
 import { ANNOTATION_COLS, toAnnotation } from './annotations.js';
+import { splitKey } from '../../model/keys.js';
 
 const VLIST = LIST(VARCHAR);
 
@@ -75,11 +76,6 @@ function str(v: unknown): string | null {
 }
 function strs(v: unknown): string[] {
   return Array.isArray(v) ? v.map(String) : [];
-}
-/** Split `a:b` at the first colon (platforms, dump ids and source ids hold none). */
-export function splitKey(key: string): [string, string] | null {
-  const i = key.indexOf(':');
-  return i <= 0 ? null : [key.slice(0, i), key.slice(i + 1)];
 }
 function sevIndexSql(col: string): string {
   return `CASE ${col} ${SEVERITIES.map((s, i) => `WHEN '${s}' THEN ${i}`).join(' ')} END`;
