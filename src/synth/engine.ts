@@ -20,31 +20,25 @@ import { dressOutlet, type SmearAccounts, type SmearSpec } from './smear.js';
 import { Content } from './text.js';
 import { hash2, Rng } from './rng.js';
 import { snowflake } from './ids.js';
+import type { SynthOptions } from './index.js';
 import { NO_MENTIONS, NO_TAGS, NO_URLS, type RawPost, TextBuilder } from './raw.js';
 
-/** Resolved generator options (see DEFAULTS in index.ts for meanings). */
-export interface EngineOptions {
-  seed: number;
-  posts: number;
+/**
+ * Resolved generator options: the user's options (documented on SynthOptions) with the
+ * account count, start instant, viral reposts and swarms worked out.
+ */
+export type EngineOptions = Omit<
+  SynthOptions,
+  'accounts' | 'postsPerAccount' | 'start' | 'viralShare' | 'swarms' | 'swarmSize' | 'swarmActivity' | 'smear'
+> & {
   accounts: number;
+  /** Epoch ms. */
   start: number;
-  days: number;
-  englishShare: number;
-  repostShare: number;
-  replyShare: number;
-  quoteShare: number;
-  activitySigma: number;
-  followersMedian: number;
-  followersSigma: number;
-  popularityAlpha: number;
-  repostDelayMedian: number;
-  repostDelaySigma: number;
-  events: boolean;
   viralReposts: number;
   swarms: SwarmSpec[];
   /** The planted smear narrative (src/synth/smear.ts); absent when disabled. */
   smear?: SmearSpec;
-}
+};
 
 /** Counters kept while streaming. */
 export interface EngineStats {
