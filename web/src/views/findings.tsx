@@ -91,17 +91,13 @@ export function FindingsView({ query }: { query: URLSearchParams }) {
           set({ q, offset: 0 });
         }}
       >
-        <label>
-          Channel
-          <select value={f.channel} onChange={(e) => set({ channel: e.currentTarget.value, offset: 0 })}>
-            <option value="">all</option>
-            {CHANNELS.map((c) => (
-              <option key={c} value={c}>
-                {c}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Choice
+          label="Channel"
+          value={f.channel}
+          options={CHANNELS}
+          empty="all"
+          onChange={(v) => set({ channel: v, offset: 0 })}
+        />
         <label>
           Detector
           <input
@@ -111,28 +107,20 @@ export function FindingsView({ query }: { query: URLSearchParams }) {
             onChange={(e) => set({ detector: e.currentTarget.value.trim(), offset: 0 })}
           />
         </label>
-        <label>
-          Minimum severity
-          <select value={f.severity} onChange={(e) => set({ severity: e.currentTarget.value, offset: 0 })}>
-            <option value="">any</option>
-            {SEVERITIES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Status
-          <select value={f.status} onChange={(e) => set({ status: e.currentTarget.value, offset: 0 })}>
-            <option value="">any</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Choice
+          label="Minimum severity"
+          value={f.severity}
+          options={SEVERITIES}
+          empty="any"
+          onChange={(v) => set({ severity: v, offset: 0 })}
+        />
+        <Choice
+          label="Status"
+          value={f.status}
+          options={STATUSES}
+          empty="any"
+          onChange={(v) => set({ status: v, offset: 0 })}
+        />
         <label>
           Text
           <input
@@ -419,5 +407,28 @@ function Annotations({
         {error && <ErrorBox error={error} />}
       </form>
     </section>
+  );
+}
+
+/** A labelled drop-down of fixed options, with an empty first option meaning "no filter". */
+function Choice(p: {
+  label: string;
+  value: string;
+  options: readonly string[];
+  empty: string;
+  onChange: (v: string) => void;
+}) {
+  return (
+    <label>
+      {p.label}
+      <select value={p.value} onChange={(e) => p.onChange(e.currentTarget.value)}>
+        <option value="">{p.empty}</option>
+        {p.options.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
