@@ -149,7 +149,7 @@ async function main(): Promise<void> {
     .filter((l) => l.status === 'ran')
     .map(
       (l) =>
-        `${l.layer} ${l.significant}/${l.pairsInFamily ?? l.pairsTested} (${l.stats?.seconds.toFixed(2) ?? '?'} s)`,
+        `${l.layer} ${l.significant}/${l.pairsInFamily ?? l.pairsTested} (${(l.stats?.seconds ?? l.seconds)?.toFixed(2) ?? '?'} s)`,
     );
   console.log(`significant/tested by layer: ${byLayer.join(', ')}`);
   await store.close();

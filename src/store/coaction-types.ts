@@ -200,6 +200,25 @@ export interface GroupGrowthResult {
   seconds: number;
 }
 
+/**
+ * Optional fast path for one detector run: the same `coactionPairs` and `groupCandidates`, with
+ * numbers identical to the store's own, but the backend may keep what one call computed for
+ * the next (a layer's actions for its second window, a window's null model for its group
+ * test). The workspace must not change while a session is open; `close()` frees what was kept.
+ */
+export interface CoactionSession {
+  coactionPairs(query: CoactionQuery): Promise<CoactionResult>;
+  groupCandidates(query: GroupGrowthQuery): Promise<GroupGrowthResult>;
+  /** `sharedObjects` of several groups in one pass: element i is what group i's own call gives. */
+  sharedObjectsOfGroups(query: SharedObjectsGroupsQuery): Promise<SharedObject[][]>;
+  close(): Promise<void>;
+}
+
+/** `SharedObjectsQuery` for several groups of accounts (clusters) at once. */
+export interface SharedObjectsGroupsQuery extends Omit<SharedObjectsQuery, 'accounts'> {
+  groups: string[][];
+}
+
 /** Splits an account key `platform:account_id` at the first colon (no colon: no platform). */
 export function splitAccountKey(k: string): [string, string] {
   const i = k.indexOf(':');

@@ -10,6 +10,7 @@ import type {
   CoactionLayerInfo,
   CoactionQuery,
   CoactionResult,
+  CoactionSession,
   GroupGrowthQuery,
   GroupGrowthResult,
   SharedObject,
@@ -160,6 +161,8 @@ export interface Store {
   sharedObjects(query: SharedObjectsQuery): Promise<SharedObject[]>;
   /** Accounts outside each group acting on the group's co-action objects within W of a member. */
   groupCandidates(query: GroupGrowthQuery): Promise<GroupGrowthResult>;
+  /** Optional: co-action calls that share work within one detector run (same numbers). */
+  coactionSession?(): Promise<CoactionSession>;
   /** Accounts by key (`platform:account_id`); unknown keys are left out. */
   accountsByKey(keys: string[]): Promise<Account[]>;
 

@@ -7,7 +7,7 @@ import { CLUSTER_KIND } from './clusters.js';
 import type { EvidenceRef, Finding, Severity } from '../../findings/finding.js';
 import { findingId } from '../../findings/finding.js';
 import type { DetectorContext } from '../types.js';
-import type { SharedObject } from '../../store/coaction-types.js';
+import type { CoactionSession, SharedObject } from '../../store/coaction-types.js';
 import { CLUSTER_TECHNIQUES, OBJECT_LAYER_DEFS, storeLayerOf } from './layers.js';
 import type { CoordinationOptions, LayerSummary } from './index.js';
 import type { GrowthEvidence } from './grow.js';
@@ -134,6 +134,7 @@ export async function buildFindings(
   groups: string[][],
   summaries: LayerSummary[],
   growth: Map<string, GrowthEvidence> = new Map(),
+  co?: Partial<Pick<CoactionSession, 'sharedObjectsOfGroups'>>,
 ): Promise<{ findings: Finding[]; graph: CoordinationGraph }> {
   const clusterOf = new Map<string, number>();
   groups.forEach((m, i) => m.forEach((k) => clusterOf.set(k, i + 1)));
@@ -150,11 +151,10 @@ export async function buildFindings(
   const findings: Finding[] = [];
   const clusters: CoordinationCluster[] = [];
   const createdAt = new Date().toISOString();
-  for (let i = 0; i < groups.length; i++) {
-    const members = groups[i];
-    const cEdges = byCluster.get(i + 1) ?? [];
+  // Per cluster, its layers by number of edges; evidence comes from its first four object layers.
+  const layersOf = groups.map((_, i) => {
     const layerCounts = new Map<string, { edges: number; minQ: number; objects: number }>();
-    for (const e of cEdges)
+    for (const e of byCluster.get(i + 1) ?? [])
       for (const l of e.layers) {
         const c = layerCounts.get(l.layer) ?? { edges: 0, minQ: 1, objects: 0 };
         c.edges++;
@@ -165,6 +165,27 @@ export async function buildFindings(
     const layers = [...layerCounts.keys()].sort(
       (x, y) => layerCounts.get(y)!.edges - layerCounts.get(x)!.edges || (x < y ? -1 : 1),
     );
+    return { layerCounts, layers };
+  });
+  const evidenceLayersOf = layersOf.map((c) => c.layers.filter((l) => objectLayers.has(l)).slice(0, 4));
+  const sharedQuery = (layer: string) => ({
+    layer: storeLayerOf(layer),
+    windowMs: (windowOf.get(layer) ?? 60) * 1000,
+    limitObjects: o.evidenceObjects,
+    limitActionsPerObject: 25,
+  });
+  // With a store session, one pass per layer for all clusters (same objects as one call each).
+  const prefetched = new Map<string, SharedObject[]>();
+  if (co?.sharedObjectsOfGroups)
+    for (const layer of new Set(evidenceLayersOf.flat())) {
+      const idx = groups.map((_, i) => i).filter((i) => evidenceLayersOf[i].includes(layer));
+      const r = await co.sharedObjectsOfGroups({ ...sharedQuery(layer), groups: idx.map((i) => groups[i]) });
+      idx.forEach((i, j) => prefetched.set(`${i}\u0000${layer}`, r[j]));
+    }
+  for (let i = 0; i < groups.length; i++) {
+    const members = groups[i];
+    const cEdges = byCluster.get(i + 1) ?? [];
+    const { layerCounts, layers } = layersOf[i];
     const id = findingId(detector.name, KIND, members.join(','));
     clusters.push({ id: i + 1, findingId: id, members, edges: cEdges, layers });
 
@@ -172,14 +193,10 @@ export async function buildFindings(
     const shared: Record<string, SharedObjectEvidence[]> = {};
     const evidence: EvidenceRef[] = [];
     const samplePosts = new Set<string>();
-    for (const layer of layers.filter((l) => objectLayers.has(l)).slice(0, 4)) {
-      const objs = await ctx.store.sharedObjects({
-        layer: storeLayerOf(layer),
-        windowMs: (windowOf.get(layer) ?? 60) * 1000,
-        accounts: members,
-        limitObjects: o.evidenceObjects,
-        limitActionsPerObject: 25,
-      });
+    for (const layer of evidenceLayersOf[i]) {
+      const objs =
+        prefetched.get(`${i}\u0000${layer}`) ??
+        (await ctx.store.sharedObjects({ ...sharedQuery(layer), accounts: members }));
       shared[layer] = objs.map(describeShared);
       for (const ob of objs) {
         if (POST_OBJECT_LAYERS.has(storeLayerOf(layer)))

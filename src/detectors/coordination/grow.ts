@@ -18,7 +18,7 @@
 import type { DetectorContext } from '../types.js';
 import { bhLogQ, logConditionalPValue } from './stats.js';
 import { OBJECT_LAYER_DEFS, storeLayerOf } from './layers.js';
-import type { CoordinationOptions, LayerSummary } from './index.js';
+import type { CoactionOps, CoordinationOptions, LayerSummary } from './index.js';
 
 /** Why an account joined a cluster through the group test. */
 export interface GrowthEvidence {
@@ -46,6 +46,7 @@ export async function growClusters(
   layers: LayerSummary[],
   o: CoordinationOptions,
   messages: string[],
+  co: CoactionOps = ctx.store,
 ): Promise<{ groups: string[][]; growth: Map<string, GrowthEvidence> }> {
   const growth = new Map<string, GrowthEvidence>();
   if (groups.length === 0) return { groups, growth };
@@ -56,7 +57,7 @@ export async function growClusters(
   let tested = 0;
   for (const l of layers) {
     if (l.status !== 'ran' || weak.has(l.layer) || !known.has(l.layer)) continue;
-    const r = await ctx.store.groupCandidates({
+    const r = await co.groupCandidates({
       layer: storeLayerOf(l.layer),
       windowMs: l.windowSeconds * 1000,
       maxAccountsPerObject: o.maxAccountsPerObject,

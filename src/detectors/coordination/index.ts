@@ -17,7 +17,7 @@
  * @see README.md in this folder for the method, parameters and caveats.
  */
 import type { Detector, DetectorContext, DetectResult } from '../types.js';
-import type { CoactionStats } from '../../store/coaction-types.js';
+import type { CoactionLayerInfo, CoactionSession, CoactionStats } from '../../store/coaction-types.js';
 import { VigieError } from '../../util/errors.js';
 import { applyFdr, combineLayers, communities, type LayerRun } from './combine.js';
 import { buildFindings } from './findings.js';
@@ -90,6 +90,10 @@ export const DEFAULTS: CoordinationOptions = {
   evidenceMembers: 500,
 };
 
+/** The co-action calls of one run: a store session when the store has one, else the store. */
+export type CoactionOps = Pick<CoactionSession, 'coactionPairs' | 'groupCandidates'> &
+  Partial<Pick<CoactionSession, 'sharedObjectsOfGroups'>>;
+
 /** What one layer did, for the summary and the report. */
 export interface LayerSummary {
   layer: string;
@@ -102,6 +106,8 @@ export interface LayerSummary {
   candidates: number;
   significant: number;
   stats?: CoactionStats;
+  /** Wall seconds of an edge provider (object layers have theirs in `stats`). */
+  seconds?: number;
 }
 
 export interface DetailedResult extends DetectResult {
@@ -133,6 +139,10 @@ export function resolveOptions(options: Partial<CoordinationOptions> = {}): Coor
   return o;
 }
 
+function secondsSince(t: number): string {
+  return ((performance.now() - t) / 1000).toFixed(2);
+}
+
 function isoOrNull(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
@@ -140,6 +150,7 @@ function isoOrNull(ms: number | null): string | null {
 /** Run one object layer: pairs, p-values, messages. */
 async function runObjectLayer(
   ctx: DetectorContext,
+  co: CoactionOps,
   layer: string,
   windowSeconds: number,
   o: CoordinationOptions,
@@ -147,7 +158,7 @@ async function runObjectLayer(
   onlyAccounts?: string[],
 ): Promise<{ run: LayerRun; summary: LayerSummary }> {
   const query = (w: number) =>
-    ctx.store.coactionPairs({
+    co.coactionPairs({
       ...(onlyAccounts ? { onlyAccounts } : {}),
       layer: storeLayerOf(layer),
       windowMs: w * 1000,
@@ -243,6 +254,25 @@ export async function detectDetailed(
     return empty();
   }
   const info = new Map((await ctx.store.coactionLayers()).map((l) => [l.layer, l]));
+  // A store session shares work between calls (a layer's actions across its two windows, each
+  // window's null model with its group test); the numbers are those of the plain calls.
+  const session = ctx.store.coactionSession ? await ctx.store.coactionSession() : undefined;
+  try {
+    return await detectWith(ctx, o, messages, info, session ?? ctx.store, async () => session?.close());
+  } finally {
+    await session?.close();
+  }
+}
+
+async function detectWith(
+  ctx: DetectorContext,
+  o: CoordinationOptions,
+  messages: string[],
+  info: Map<string, CoactionLayerInfo>,
+  co: CoactionOps,
+  /** Frees what the session kept, once the findings are built. */
+  release: () => Promise<void>,
+): Promise<DetailedResult> {
   const runs: LayerRun[] = [];
   const layers: LayerSummary[] = [];
   const weakLayers = new Set(OBJECT_LAYER_DEFS.filter((d) => d.weak).map((d) => d.layer));
@@ -263,14 +293,19 @@ export async function detectDetailed(
       });
       return;
     }
-    const { run, summary } = await runObjectLayer(ctx, layer, w, o, messages, onlyAccounts);
+    const { run, summary } = await runObjectLayer(ctx, co, layer, w, o, messages, onlyAccounts);
     runs.push(run);
     layers.push(summary);
   };
   for (const layer of o.layers) if (!weakLayers.has(layer)) await runLayer(layer);
   if (o.providers) {
     for (const p of EDGE_PROVIDERS) {
+      const t = performance.now();
       const r = await p.edges(ctx);
+      const seconds = (performance.now() - t) / 1000;
+      ctx.log(
+        `${p.layer}: ${r.tested ?? r.edges.length} pairs tested, ${r.edges.length} candidates (${seconds.toFixed(2)} s)`,
+      );
       messages.push(...(r.messages ?? []));
       runs.push({ layer: p.layer, edges: r.edges, tested: r.tested ?? r.edges.length });
       layers.push({
@@ -280,6 +315,7 @@ export async function detectDetailed(
         pairsTested: r.tested ?? r.edges.length,
         candidates: r.edges.length,
         significant: 0,
+        seconds,
       });
     }
   }
@@ -308,11 +344,16 @@ export async function detectDetailed(
     const s = layers.find((l) => l.layer === r.layer);
     if (s) s.significant = r.edges.filter((e) => (e.qValue ?? 1) <= o.fdr).length;
   }
+  let t = performance.now();
   const edges = combineLayers(runs, o.fdr);
   const found = communities(edges, { seed: ctx.seed, resolution: o.resolution, minSize: o.minClusterSize });
+  ctx.log(`combined graph: ${edges.length} edges, ${found.length} communities (${secondsSince(t)} s)`);
+  t = performance.now();
   const { groups, growth } = o.growClusters
-    ? await growClusters(ctx, found, layers, o, messages)
+    ? await growClusters(ctx, found, layers, o, messages, co)
     : { groups: found, growth: new Map<string, GrowthEvidence>() };
+  if (o.growClusters) ctx.log(`group tests: ${growth.size} account(s) joined (${secondsSince(t)} s)`);
+  t = performance.now();
   const accounts = new Set(edges.flatMap((e) => [e.a, e.b])).size;
   if (edges.length === 0)
     messages.push(
@@ -330,7 +371,10 @@ export async function detectDetailed(
     groups,
     layers,
     growth,
+    co,
   );
+  await release();
+  ctx.log(`findings: ${findings.length} cluster(s) with evidence (${secondsSince(t)} s)`);
   const stats: Record<string, number> = {
     accounts,
     edges: edges.length,

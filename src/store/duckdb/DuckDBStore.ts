@@ -50,6 +50,7 @@ import type {
   CoactionLayerInfo,
   CoactionQuery,
   CoactionResult,
+  CoactionSession,
   GroupGrowthQuery,
   GroupGrowthResult,
   SharedObject,
@@ -679,6 +680,10 @@ export class DuckDBStore implements Store {
 
   async groupCandidates(query: GroupGrowthQuery): Promise<GroupGrowthResult> {
     return coaction.groupCandidates(this.conn, query);
+  }
+
+  async coactionSession(): Promise<CoactionSession> {
+    return coaction.openSession(this.conn);
   }
 
   async accountsByKey(keys: string[]): Promise<Account[]> {

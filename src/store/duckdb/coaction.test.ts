@@ -90,11 +90,24 @@ function randomReposts(seed: number, n: number, repeats: boolean): Post[] {
 const Q = { windowMs: 30_000, maxAccountsPerObject: 1000, minCount: 1, minObjectsPerStratum: 1 };
 
 describe('co-action pairs in DuckDB', () => {
-  for (const repeats of [false, true]) {
-    test(`pairs, counts and deltas equal brute force (${repeats ? 'repeated' : 'one'} action per account and object)`, async () => {
-      const posts = randomReposts(repeats ? 11 : 5, 600, repeats);
+  // 'few': a handful of repeated actions, whose earlier partners are generated backward (at
+  // most 1 % of the rows repeat); 'many': the general path.
+  for (const repeats of ['none', 'few', 'many'] as const) {
+    test(`pairs, counts and deltas equal brute force (${repeats} repeated actions per account and object)`, async () => {
+      const posts = randomReposts(repeats === 'many' ? 11 : 5, 600, repeats === 'many');
+      if (repeats === 'few') {
+        // A second set of objects, so that the repeats stay under 1 % of the rows.
+        for (const p of randomReposts(6, 600, false))
+          posts.push({ ...p, postId: `b${p.postId}`, refPostId: `b${p.refPostId}`, time: p.time + 7 });
+        // u2 repeats itself on 'edge'; its only partner u1 acted exactly W (30 s) before its
+        // first action, and u3 at the same time as it. Plus a repeat inside a random object.
+        const T = T0 + 9000_000;
+        posts.push(repost('e1', 'u1', T, 'edge'), repost('e2', 'u2', T + 30_000, 'edge'));
+        posts.push(repost('e3', 'u3', T + 30_000, 'edge'), repost('e4', 'u2', T + 500_000, 'edge'));
+        posts.push(repost('e5', posts[0].accountId, posts[0].time + 12_000, posts[0].refPostId!));
+      }
       // Without account rows, keys come from the posts themselves.
-      const store = await storeWith(posts, !repeats);
+      const store = await storeWith(posts, repeats === 'none');
       try {
         const r = await store.coactionPairs({ layer: 'co-repost', ...Q });
         const want = brute(posts, Q.windowMs);
@@ -465,6 +478,107 @@ describe('co-action pairs in DuckDB', () => {
         r.candidates[0].expected > 0 && r.candidates[0].expected < 1,
         String(r.candidates[0].expected),
       );
+    } finally {
+      await store.close();
+    }
+  });
+  test('shared objects of several groups in one pass equal one call per group', async () => {
+    const posts = randomReposts(7, 500, true);
+    const store = await storeWith(posts);
+    // Overlapping groups, a one-account group, an empty one, and limits that cut the lists.
+    const groups = [
+      ['x:a1', 'x:a2', 'x:a3', 'x:a4', 'x:a5'],
+      ['x:a4', 'x:a5', 'x:a6'],
+      ['x:a7'],
+      [],
+      ['x:a8', 'x:a9'],
+    ];
+    const q = { layer: 'co-repost', windowMs: 60_000, limitObjects: 3, limitActionsPerObject: 4 };
+    const session = await store.coactionSession();
+    try {
+      const all = await session.sharedObjectsOfGroups({ ...q, groups });
+      assert.equal(all.length, groups.length);
+      for (const [i, accounts] of groups.entries())
+        assert.deepEqual(all[i], await store.sharedObjects({ ...q, accounts }), `group ${i}`);
+      assert.ok(all[0].length === 3 && all[0].some((o) => o.actions.length === 4));
+      assert.deepEqual(all[2], []);
+    } finally {
+      await session.close();
+      await store.close();
+    }
+  });
+
+  test('a session gives the numbers of the plain calls (two windows, a capped object, repeats, group tests)', async () => {
+    // Repeated actions with ties and pairs at the window edges (10 s grid), plus an object
+    // whose busiest window holds 4 actions within 30 s but all 10 within 120 s: capped at the
+    // long window only (cap 6), so the two windows do not expand the same objects.
+    const posts = randomReposts(11, 600, true);
+    for (let i = 0; i < 10; i++) posts.push(repost(`v${i}`, `a${i}`, T0 + 7200_000 + i * 10_000, 'viral'));
+    const store = await storeWith(posts);
+    // Sums of doubles inside DuckDB may add in any order across threads (the plain calls too):
+    // expected counts are compared to 1e-12 relative, everything else exactly.
+    const same = (x: unknown, y: unknown, path = ''): void => {
+      if (typeof x === 'number' && typeof y === 'number' && !Number.isInteger(x))
+        return assert.ok(Math.abs(x - y) <= 1e-12 * Math.abs(y), `${path}: ${x} vs ${y}`);
+      if (x && y && typeof x === 'object' && typeof y === 'object') {
+        assert.deepEqual(Object.keys(x), Object.keys(y), path);
+        for (const k of Object.keys(x))
+          if (k !== 'seconds')
+            same((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k], `${path}.${k}`);
+        return;
+      }
+      assert.equal(x, y, path);
+    };
+    const windows = [30_000, 120_000];
+    const q = (windowMs: number) => ({
+      layer: 'co-repost',
+      windowMs,
+      maxAccountsPerObject: 6,
+      minCount: 2,
+      minObjectsPerStratum: 3,
+      discreteFdr: 0.01,
+      dispersion: 0.3,
+    });
+    const g = (windowMs: number) => ({
+      layer: 'co-repost',
+      windowMs,
+      maxAccountsPerObject: 6,
+      minObjectsPerStratum: 3,
+      groups: [
+        ['x:a1', 'x:a2', 'x:a3', 'x:a4'],
+        ['x:a10', 'x:a11', 'x:a12'],
+      ],
+      minCount: 1,
+    });
+    try {
+      const plain = [];
+      for (const w of windows) plain.push(await store.coactionPairs(q(w)));
+      const plainGroups = [];
+      for (const w of [...windows, 60_000]) plainGroups.push(await store.groupCandidates(g(w)));
+      assert.notEqual(plain[0].stats.cappedObjects, plain[1].stats.cappedObjects);
+      assert.ok(plain[0].pairs.length > 0 && plainGroups[0].tested > 0);
+
+      const session = await store.coactionSession();
+      try {
+        // As the detector calls them: each window's pairs, then each window's group test; the
+        // 60 s group test has no kept null model and falls back to its own.
+        for (const [i, w] of windows.entries()) {
+          same(await session.coactionPairs(q(w)), plain[i], `pairs ${w}`);
+        }
+        for (const [i, w] of [...windows, 60_000].entries())
+          same(await session.groupCandidates(g(w)), plainGroups[i], `groups ${w}`);
+      } finally {
+        await session.close();
+      }
+      // Nothing kept after close; the plain calls still give the same numbers.
+      const conn = (store as unknown as { conn: import('@duckdb/node-api').DuckDBConnection }).conn;
+      const left = (
+        await conn.runAndReadAll(
+          `SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'cs\\_%' ESCAPE '\\'`,
+        )
+      ).getRows();
+      assert.deepEqual(left, []);
+      same((await store.coactionPairs(q(windows[0]))).pairs, plain[0].pairs, 'after close');
     } finally {
       await store.close();
     }

@@ -28,12 +28,14 @@ import { VigieError } from '../../util/errors.js';
 import type {
   CoactionLayerInfo,
   CoactionPair,
+  CoactionSession,
   CoactionQuery,
   CoactionResult,
   CoactionStats,
   GroupGrowthQuery,
   GroupGrowthResult,
   SharedObject,
+  SharedObjectsGroupsQuery,
   SharedObjectsQuery,
 } from '../coaction-types.js';
 
@@ -167,6 +169,88 @@ async function dropTemps(conn: DuckDBConnection): Promise<void> {
   for (const t of TEMP) await conn.run(`DROP TABLE IF EXISTS ${t}`);
 }
 
+/**
+ * What a session keeps between calls, as renamed temp tables (`cs_<table>_<id>`): per object
+ * layer its actions (ca_act, ca_ao, ca_ol: the same for every window), per (layer, window, cap,
+ * strata) the null model a group test needs (ca_obj, ca_os, ca_strata, ca_acc_s). Only whole
+ * layers are kept (never an `onlyAccounts` run), and only after a call that succeeded.
+ */
+interface Session {
+  conn: DuckDBConnection;
+  next: number;
+  actions: Map<string, number>;
+  nulls: Map<string, number>;
+}
+const ACTION_TABLES = ['ca_act', 'ca_ao', 'ca_ol'];
+const NULL_TABLES = ['ca_obj', 'ca_os', 'ca_strata', 'ca_acc_s'];
+const kept = (t: string, id: number) => `cs_${t.slice(3)}_${id}`;
+
+async function renameTables(
+  conn: DuckDBConnection,
+  tables: string[],
+  id: number,
+  keep: boolean,
+): Promise<void> {
+  for (const t of tables)
+    await conn.run(
+      keep ? `ALTER TABLE ${t} RENAME TO ${kept(t, id)}` : `ALTER TABLE ${kept(t, id)} RENAME TO ${t}`,
+    );
+}
+
+/** Bring a layer's kept actions back under their working names; false when none are kept. */
+async function takeActions(s: Session | undefined, layer: string): Promise<boolean> {
+  const id = s?.actions.get(layer);
+  if (!s || id === undefined) return false;
+  s.actions.delete(layer);
+  await renameTables(s.conn, ACTION_TABLES, id, false);
+  return true;
+}
+
+/** Keep the working ca_act, ca_ao, ca_ol of a layer for the session's next calls. */
+async function keepActions(s: Session, layer: string): Promise<void> {
+  const old = s.actions.get(layer);
+  if (old !== undefined)
+    for (const t of ACTION_TABLES) await s.conn.run(`DROP TABLE IF EXISTS ${kept(t, old)}`);
+  const id = s.next++;
+  await renameTables(s.conn, ACTION_TABLES, id, true);
+  s.actions.set(layer, id);
+}
+
+const nullKey = (layer: string, W: number, cap: number, minStratum: number) =>
+  `${layer}|${W}|${cap}|${minStratum}`;
+
+/** Keep the working null-model tables of one window for its group test. */
+async function keepNulls(s: Session, key: string): Promise<void> {
+  const old = s.nulls.get(key);
+  if (old !== undefined)
+    for (const t of NULL_TABLES) await s.conn.run(`DROP TABLE IF EXISTS ${kept(t, old)}`);
+  const id = s.next++;
+  await renameTables(s.conn, NULL_TABLES, id, true);
+  s.nulls.set(key, id);
+}
+
+/**
+ * A session over one connection (see `CoactionSession`): the detector's layer calls keep the
+ * layer's actions for its other window and each window's null model for its group test, which
+ * then skips `prepareLayer`. Same SQL on the same tables, so the same numbers.
+ */
+export function openSession(conn: DuckDBConnection): CoactionSession {
+  const s: Session = { conn, next: 1, actions: new Map(), nulls: new Map() };
+  return {
+    coactionPairs: (q) => coactionPairs(conn, q, s),
+    groupCandidates: (q) => groupCandidates(conn, q, s),
+    sharedObjectsOfGroups: (q) => sharedObjectsOfGroups(conn, q),
+    close: async () => {
+      for (const id of s.actions.values())
+        for (const t of ACTION_TABLES) await conn.run(`DROP TABLE IF EXISTS ${kept(t, id)}`);
+      for (const id of s.nulls.values())
+        for (const t of NULL_TABLES) await conn.run(`DROP TABLE IF EXISTS ${kept(t, id)}`);
+      s.actions.clear();
+      s.nulls.clear();
+    },
+  };
+}
+
 interface Prepared {
   stats: CoactionStats;
   /** One action per (account, object) in the whole layer. */
@@ -190,8 +274,11 @@ async function prepareLayer(
   cap: number,
   minStratum: number,
   accountStrata: boolean,
+  /** ca_act, ca_ao and ca_ol already hold this layer's actions (kept by a session). */
+  haveActions = false,
 ): Promise<Prepared> {
-  await conn.run(`CREATE OR REPLACE TEMP TABLE ca_act AS
+  if (!haveActions)
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ca_act AS
       SELECT hash(platform, account_id) AS a, hash(obj) AS o, epoch_ms(created_at) AS t, lang AS l
       FROM (${spec.select}) WHERE obj IS NOT NULL AND obj <> ''`);
   const [s] = await rows(
@@ -218,15 +305,18 @@ async function prepareLayer(
   };
   if (stats.actions === 0) return { stats, uniqueActions: true, ok: false };
 
+  if (!haveActions)
+    await conn.run(
+      `CREATE OR REPLACE TEMP TABLE ca_ao AS SELECT a, o, count(*) AS k FROM ca_act GROUP BY a, o`,
+    );
+  const [ao] = await rows(conn, `SELECT count(*) AS n FROM ca_ao`);
+  const uniqueActions = num(ao.n) === stats.actions;
   // rn: position in (object, time) order; hi: last position within W after it. Both windows
   // share one sort. Ties in time may be ordered either way: each pair is still counted once.
   await conn.run(`CREATE OR REPLACE TEMP TABLE ca_w AS
       SELECT a, o, t, row_number() OVER w AS rn,
         count(*) OVER (PARTITION BY o ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND ${W} FOLLOWING) AS hi
       FROM ca_act WINDOW w AS (PARTITION BY o ORDER BY t)`);
-  await conn.run(
-    `CREATE OR REPLACE TEMP TABLE ca_ao AS SELECT a, o, count(*) AS k FROM ca_act GROUP BY a, o`,
-  );
   // Per object: actions n, distinct accounts d, action pairs of different accounts within W,
   // busiest window, and the object's offset in the global (object, time) order.
   await conn.run(`CREATE OR REPLACE TEMP TABLE ca_obj AS
@@ -236,12 +326,10 @@ async function prepareLayer(
         JOIN (SELECT o, count(*) AS d, sum(k * k) AS sk2 FROM ca_ao GROUP BY o) USING (o)`);
   const [u] = await rows(
     conn,
-    `SELECT (SELECT count(*) FROM ca_ao) AS ao, (SELECT count(DISTINCT a) FROM ca_ao) AS na,
-         (SELECT count(*) FROM ca_obj) AS no`,
+    `SELECT (SELECT count(DISTINCT a) FROM ca_ao) AS na, (SELECT count(*) FROM ca_obj) AS no`,
   );
   stats.accounts = num(u.na);
   stats.objects = num(u.no);
-  const uniqueActions = num(u.ao) === stats.actions;
   if (!uniqueActions) {
     // Pairs of one account's own actions are no co-action: take them out of the window pairs.
     await conn.run(`UPDATE ca_obj SET wp = ca_obj.wp - s.sp FROM (
@@ -268,7 +356,8 @@ async function prepareLayer(
   // before it. So a televised debate's top posts form their own strata, apart from the day's
   // other viral posts, and each language community is compared with itself.
   // Each object's language: the most common among its actions (ties by name).
-  await conn.run(`CREATE OR REPLACE TEMP TABLE ca_ol AS
+  if (!haveActions)
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ca_ol AS
       SELECT o, first(l ORDER BY c DESC, l) AS l
       FROM (SELECT o, coalesce(l, 'und') AS l, count(*) AS c FROM ca_act GROUP BY ALL) GROUP BY o`);
   await conn.run(`CREATE OR REPLACE TEMP TABLE ca_os AS
@@ -313,7 +402,11 @@ async function prepareLayer(
  * Account pairs acting on the same object within the window, with counts, deltas and the
  * null model's expected count. See the module header for the method.
  */
-export async function coactionPairs(conn: DuckDBConnection, q: CoactionQuery): Promise<CoactionResult> {
+export async function coactionPairs(
+  conn: DuckDBConnection,
+  q: CoactionQuery,
+  session?: Session,
+): Promise<CoactionResult> {
   const t0 = performance.now();
   const spec = await layerSpec(conn, q.layer);
   const W = queryInt('windowMs', q.windowMs, 0);
@@ -324,10 +417,25 @@ export async function coactionPairs(conn: DuckDBConnection, q: CoactionQuery): P
   const timing = q.nullModel === 'timing';
   if (!(maxP > 0 && maxP <= 1))
     throw new VigieError('ERR_USAGE', `maxPValue must be in (0, 1] (got ${maxP})`);
+  // A session keeps whole layers only: an onlyAccounts run computes the same null but not the
+  // same pairs, and is rare (weak layers, explain-pair).
+  const ses = q.onlyAccounts ? undefined : session;
+  let prep: Prepared | undefined;
+  let finished = false;
   try {
-    const prep = await prepareLayer(conn, spec, q.layer, W, cap, minStratum, !timing);
+    prep = await prepareLayer(
+      conn,
+      spec,
+      q.layer,
+      W,
+      cap,
+      minStratum,
+      !timing,
+      await takeActions(ses, q.layer),
+    );
     const { stats, uniqueActions } = prep;
     const done = (pairs: CoactionPair[]): CoactionResult => {
+      finished = true;
       stats.pairsReturned = pairs.length;
       stats.seconds = (performance.now() - t0) / 1000;
       return { stats, pairs };
@@ -356,12 +464,27 @@ export async function coactionPairs(conn: DuckDBConnection, q: CoactionQuery): P
         min(least(g.t, b.t)) AS t0, max(least(g.t, b.t)) AS t1
       ${gen('NOT rep', 'NOT rep')} GROUP BY 1, 2`);
     if (!uniqueActions) {
+      // The rows whose later action repeats and earlier one does not. With few repeated actions
+      // (reposts: a few dozen in millions) they are generated backward from the repeated ones,
+      // from lo, the first position at most W earlier (times are integer ms), instead of
+      // generating every co-action again to find them.
+      const [rc] = await rows(conn, `SELECT count(*) FILTER (WHERE rep) AS r, count(*) AS n FROM ca_wg`);
+      const backward = num(rc.r) <= num(rc.n) / 100;
+      const lo = `lo AS (SELECT DISTINCT o, t, lo FROM (
+          SELECT o, t, 1 + count(*) OVER (PARTITION BY o ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND ${W + 1} PRECEDING) AS lo
+          FROM ca_act WHERE o IN (SELECT o FROM ca_wg WHERE rep)))`;
+      const laterRep = backward
+        ? `SELECT g.a, g.o, g.t, b.a, b.t
+           FROM (SELECT r.a, r.o, r.t, unnest(range(c.base + l.lo, r.g)) AS g2
+                 FROM ca_wg r JOIN lo l ON l.o = r.o AND l.t = r.t JOIN ca_obj c ON c.o = r.o WHERE r.rep) g
+           JOIN ca_wg b ON b.g = g.g2 WHERE b.a <> g.a AND NOT b.rep`
+        : `SELECT g.a, g.o, g.t, b.a, b.t ${gen('NOT rep', 'rep')}`;
       // Repeated actions: keep the closest two actions of the pair on each object, then merge.
-      await conn.run(`CREATE OR REPLACE TEMP TABLE ca_po AS
+      await conn.run(`CREATE OR REPLACE TEMP TABLE ca_po AS ${backward ? `WITH ${lo}` : ''}
         SELECT x, y, count(*) AS c, sum(dt) AS sdt, min(t0) AS t0, max(t0) AS t1 FROM (
           SELECT least(ga, ba) AS x, greatest(ga, ba) AS y, o, min(abs(bt - gt)) AS dt, min(least(gt, bt)) AS t0
           FROM (SELECT g.a AS ga, g.o AS o, g.t AS gt, b.a AS ba, b.t AS bt ${gen('rep', 'true')}
-                UNION ALL SELECT g.a, g.o, g.t, b.a, b.t ${gen('NOT rep', 'rep')})
+                UNION ALL ${laterRep})
           GROUP BY 1, 2, 3)
         GROUP BY x, y`);
       await conn.run(`UPDATE ca_pair SET c = ca_pair.c + p.c, sdt = ca_pair.sdt + p.sdt,
@@ -483,6 +606,10 @@ export async function coactionPairs(conn: DuckDBConnection, q: CoactionQuery): P
     pairs.sort((x, y) => (x.a < y.a ? -1 : x.a > y.a ? 1 : x.b < y.b ? -1 : x.b > y.b ? 1 : 0));
     return done(pairs);
   } finally {
+    if (ses && finished && prep?.ok) {
+      await keepActions(ses, q.layer);
+      if (!timing) await keepNulls(ses, nullKey(q.layer, W, cap, minStratum));
+    }
     await dropTemps(conn);
   }
 }
@@ -495,6 +622,7 @@ export async function coactionPairs(conn: DuckDBConnection, q: CoactionQuery): P
 export async function groupCandidates(
   conn: DuckDBConnection,
   q: GroupGrowthQuery,
+  session?: Session,
 ): Promise<GroupGrowthResult> {
   const t0 = performance.now();
   const spec = await layerSpec(conn, q.layer);
@@ -510,9 +638,17 @@ export async function groupCandidates(
     seconds: 0,
   };
   if (q.groups.length === 0) return out;
+  let haveActions = false;
   try {
-    const prep = await prepareLayer(conn, spec, q.layer, W, cap, minStratum, true);
-    if (!prep.ok) return out;
+    haveActions = await takeActions(session, q.layer);
+    // The null model this window's pair test built, when the session kept it: same tables.
+    const key = nullKey(q.layer, W, cap, minStratum);
+    const nid = session?.nulls.get(key);
+    if (session && haveActions && nid !== undefined) {
+      session.nulls.delete(key);
+      await renameTables(conn, NULL_TABLES, nid, false);
+    } else if (!(await prepareLayer(conn, spec, q.layer, W, cap, minStratum, true, haveActions)).ok)
+      return out;
     await conn.run(`CREATE OR REPLACE TEMP TABLE gg_m (g INTEGER, platform VARCHAR, account_id VARCHAR)`);
     const app = await conn.createAppender('gg_m', 'main', 'temp');
     try {
@@ -584,6 +720,8 @@ export async function groupCandidates(
     out.seconds = (performance.now() - t0) / 1000;
     return out;
   } finally {
+    // The layer's other window has its own group test: its actions stay kept.
+    if (session && haveActions) await keepActions(session, q.layer);
     await dropTemps(conn);
   }
 }
@@ -593,41 +731,81 @@ export async function groupCandidates(
  * most shared first, with the actions of those accounts on them.
  */
 export async function sharedObjects(conn: DuckDBConnection, q: SharedObjectsQuery): Promise<SharedObject[]> {
+  const { accounts, ...rest } = q;
+  return (await sharedObjectsOfGroups(conn, { ...rest, groups: [accounts] }))[0];
+}
+
+/**
+ * `sharedObjects` for several groups of accounts at once (one scan of the posts instead of one
+ * per group); the result for each group is exactly that of its own call.
+ */
+export async function sharedObjectsOfGroups(
+  conn: DuckDBConnection,
+  q: SharedObjectsGroupsQuery,
+): Promise<SharedObject[][]> {
   const spec = await layerSpec(conn, q.layer);
   const W = queryInt('windowMs', q.windowMs, 0);
   const limO = queryInt('limitObjects', q.limitObjects, 1);
   const limA = queryInt('limitActionsPerObject', q.limitActionsPerObject, 1);
-  if (q.accounts.length < 2) return [];
+  const out: SharedObject[][] = q.groups.map(() => []);
+  if (!q.groups.some((g) => new Set(g).size >= 2)) return out;
   try {
-    await keysTable(conn, 'so_keys', q.accounts);
-    // A user's action counts when another given account acted on the object within W of it:
-    // the smallest and largest account in its two-sided window then differ.
+    await conn.run(
+      `CREATE OR REPLACE TEMP TABLE so_keys (g INTEGER, k VARCHAR, platform VARCHAR, account_id VARCHAR)`,
+    );
+    const app = await conn.createAppender('so_keys', 'main', 'temp');
+    try {
+      q.groups.forEach((members, g) => {
+        for (const k of new Set(members)) {
+          const [platform, accountId] = splitAccountKey(k);
+          app.appendInteger(g);
+          app.appendVarchar(k);
+          app.appendVarchar(platform);
+          app.appendVarchar(accountId);
+          app.endRow();
+        }
+      });
+      app.flushSync();
+    } finally {
+      app.closeSync();
+    }
+    // The layer's SELECT reads `posts`: a CTE of that name holding only the given accounts' posts
+    // shadows the table, so the objects (unnested lists, near-dup joins) are built for those
+    // posts alone. A user's action counts when another account of its group acted on the
+    // object within W of it: the smallest and largest account in its two-sided window differ.
     const r = await rows(
       conn,
-      `WITH act AS (
-         SELECT DISTINCT k.k AS acc, x.platform || ':' || x.post_id AS pk, epoch_ms(x.created_at) AS t, x.obj
+      `WITH posts AS (
+         SELECT p.* FROM main.posts p SEMI JOIN so_keys k ON k.platform = p.platform AND k.account_id = p.account_id),
+       act AS (
+         SELECT DISTINCT k.g, k.k AS acc, x.platform || ':' || x.post_id AS pk, epoch_ms(x.created_at) AS t, x.obj
          FROM (${spec.select}) x JOIN so_keys k ON k.platform = x.platform AND k.account_id = x.account_id
          WHERE obj IS NOT NULL AND obj <> ''),
        win AS (
          SELECT *, min(acc) OVER w AS lo, max(acc) OVER w AS hi FROM act
-         WINDOW w AS (PARTITION BY obj ORDER BY t RANGE BETWEEN ${W} PRECEDING AND ${W} FOLLOWING)),
+         WINDOW w AS (PARTITION BY g, obj ORDER BY t RANGE BETWEEN ${W} PRECEDING AND ${W} FOLLOWING)),
        kept AS (SELECT * FROM win WHERE lo <> hi),
        objs AS (
-         SELECT obj, count(DISTINCT acc) AS n, min(t) AS first FROM kept GROUP BY obj
-         ORDER BY n DESC, first, obj LIMIT ${limO})
-       SELECT o.obj, o.n, list({'acc': k.acc, 'pk': k.pk, 't': k.t} ORDER BY k.t, k.acc, k.pk)[1:${limA}] AS acts
-       FROM objs o JOIN kept k USING (obj)
-       GROUP BY o.obj, o.n, o.first ORDER BY o.n DESC, o.first, o.obj`,
+         SELECT * FROM (
+           SELECT g, obj, count(DISTINCT acc) AS n, min(t) AS first,
+             row_number() OVER (PARTITION BY g ORDER BY count(DISTINCT acc) DESC, min(t), obj) AS r
+           FROM kept GROUP BY g, obj)
+         WHERE r <= ${limO})
+       SELECT o.g, o.obj, o.n, list({'acc': k.acc, 'pk': k.pk, 't': k.t} ORDER BY k.t, k.acc, k.pk)[1:${limA}] AS acts
+       FROM objs o JOIN kept k USING (g, obj)
+       GROUP BY o.g, o.obj, o.n, o.first ORDER BY o.g, o.n DESC, o.first, o.obj`,
     );
-    return r.map((x) => ({
-      object: String(x.obj),
-      accounts: num(x.n),
-      actions: (x.acts as { acc: string; pk: string; t: unknown }[]).map((a) => ({
-        account: String(a.acc),
-        postKey: String(a.pk),
-        timeMs: num(a.t),
-      })),
-    }));
+    for (const x of r)
+      out[num(x.g)].push({
+        object: String(x.obj),
+        accounts: num(x.n),
+        actions: (x.acts as { acc: string; pk: string; t: unknown }[]).map((a) => ({
+          account: String(a.acc),
+          postKey: String(a.pk),
+          timeMs: num(a.t),
+        })),
+      });
+    return out;
   } finally {
     await conn.run(`DROP TABLE IF EXISTS so_keys`);
   }
