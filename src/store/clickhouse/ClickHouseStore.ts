@@ -11,6 +11,7 @@
  * success).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { PassThrough, type Readable } from 'node:stream';
 import type { Account, Post } from '../../model/post.js';
 import type { Finding } from '../../findings/finding.js';
 import { SEVERITIES } from '../../findings/finding.js';
@@ -51,8 +52,24 @@ import type {
   WorkspaceCounts,
 } from '../store.js';
 import { Node, lit, num, parseClickHouseUrl, shardOf, type ClickHouseLocation } from './connection.js';
-import { CH_SCHEMA_VERSION, SHARDED, metadataTables, shardedTables } from './schema.js';
-import { actionsOf } from './layers.js';
+import {
+  CH_SCHEMA_VERSION,
+  POST_INSERT_SETTINGS,
+  SHARDED,
+  actionsRouteTable,
+  actionsView,
+  metadataTables,
+  shardedTables,
+} from './schema.js';
+import {
+  ACCOUNT_COLUMNS,
+  POST_COLUMNS,
+  REJECT_COLUMNS,
+  TsvRows,
+  rejectLine,
+  accountLine,
+  writePost,
+} from './tsv.js';
 import * as coaction from './coaction.js';
 import * as activity from './activity.js';
 
@@ -67,53 +84,6 @@ export function unsupported(feature: string): VigieError {
 const RETRIES = 3;
 
 type Row = Record<string, unknown>;
-
-function postRow(p: Post, sourceId: number, recordNo: number): Row {
-  return {
-    platform: p.platform,
-    post_id: p.postId,
-    account_id: p.accountId,
-    t: Math.round(p.time),
-    text: p.text,
-    lang: p.lang,
-    kind: p.kind,
-    ref_post_id: p.refPostId,
-    ref_account_id: p.refAccountId,
-    urls: p.urls,
-    canonical_urls: p.canonicalUrls,
-    domains: p.domains,
-    hashtags: p.hashtags,
-    mentions: p.mentions,
-    media: p.media,
-    client: p.client,
-    source_id: sourceId,
-    record_no: recordNo,
-  };
-}
-
-const b01 = (v: boolean | null) => (v === null || v === undefined ? null : v ? 1 : 0);
-const msOrNull = (v: number | null | undefined) =>
-  v === null || v === undefined || !Number.isFinite(v) ? null : Math.round(v);
-
-function accountRow(a: Account, sourceId: number, recordNo: number): Row {
-  return {
-    platform: a.platform,
-    account_id: a.accountId,
-    handle: a.handle,
-    display_name: a.displayName,
-    created_at: msOrNull(a.createdAt),
-    followers: a.followers,
-    following: a.following,
-    posts_count: a.postsCount,
-    description: a.description,
-    verified: b01(a.verified),
-    default_profile: b01(a.defaultProfile),
-    default_avatar: b01(a.defaultAvatar),
-    snapshot_at: msOrNull(a.observedAt),
-    source_id: sourceId,
-    record_no: recordNo,
-  };
-}
 
 function iso(ms: unknown): string | null {
   return ms === null || ms === undefined ? null : new Date(num(ms)).toISOString();
@@ -208,6 +178,19 @@ export class ClickHouseStore implements Store {
         'ERR_SCHEMA_VERSION',
         `workspace ${this.location} has ClickHouse schema version ${sv}, newer than this vigie (${CH_SCHEMA_VERSION}); upgrade vigie`,
       );
+    if (sv > 0 && sv < 2)
+      throw new VigieError(
+        'ERR_SCHEMA_VERSION',
+        `workspace ${this.location} has ClickHouse schema version ${sv}, whose co-action rows are placed by an older rule; ingest again into a new database`,
+      );
+    // Only once the version is known to match: a view on an older workspace would break its inserts.
+    await Promise.all(
+      this.nodes.map(async (n) => {
+        if (this.loc.cluster)
+          await n.run(actionsRouteTable(this.db, this.loc.cluster), 'create routing table');
+        await n.run(actionsView(this.db, this.loc.cluster, n.index), 'create co-action view');
+      }),
+    );
     if (sv < CH_SCHEMA_VERSION)
       await this.head.insert(
         `${this.db}.schema_version`,
@@ -381,28 +364,52 @@ export class ClickHouseStore implements Store {
   /**
    * Insert one table's rows of one batch on one server, retrying. Before a retry, what the
    * server already holds of this batch decides: all of it (the failure hid a success): done;
-   * part of it: deleted, then inserted again.
+   * part of it: deleted, then inserted again. A `posts` insert also derives the posts'
+   * co-action rows (the view in ./schema.ts) and sends them to their objects' shards; the
+   * failure may lie there, so its retry always removes this server's part of the batch from
+   * `posts` and, on every shard, the `actions` rows it derived (`origin`), then inserts again.
    */
   private async insertIdempotent(
     n: Node,
     table: string,
-    rows: Row[],
+    columns: string[],
+    rows: TsvRows,
     range: { sourceId: number; from: number; to: number },
+    first?: { body: Readable; written: Promise<void> },
   ): Promise<void> {
     const where = `source_id = ${range.sourceId} AND record_no >= ${range.from} AND record_no < ${range.to}`;
+    const posts = table === 'posts';
     let last: unknown;
     for (let attempt = 0; attempt < RETRIES; attempt++) {
       try {
         if (attempt > 0) {
           await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+          await first?.written; // a retry sends the whole batch, so it waits for the last row
           const [c] = await n.rows<{ n: string }>(
             `SELECT count() AS n FROM ${this.db}.${table} WHERE ${where}`,
             `check batch in ${table}`,
           );
-          if (num(c.n) === rows.length) return;
+          if (!posts && num(c.n) === rows.expected) return;
+          // Derived rows first: while a shard is unreachable the posts stay, past the
+          // committed mark, for the next run's clean-up to find.
+          if (posts)
+            for (const m of this.nodes) {
+              const mine = `${where} AND origin = ${n.index}`;
+              const [a] = await m.rows<{ n: string }>(
+                `SELECT count() AS n FROM ${this.db}.actions WHERE ${mine}`,
+                'check batch in actions',
+              );
+              if (num(a.n) > 0) await this.deleteWhere(m, 'actions', mine);
+            }
           if (num(c.n) > 0) await this.deleteWhere(n, table, where);
         }
-        await n.insert(`${this.db}.${table}`, rows, `insert of ${rows.length} rows into ${table}`);
+        await n.insertTsv(
+          `${this.db}.${table}`,
+          columns,
+          attempt === 0 && first ? first.body : rows,
+          `insert of ${rows.expected} rows into ${table}`,
+          posts ? POST_INSERT_SETTINGS : {},
+        );
         return;
       } catch (e) {
         last = e;
@@ -427,11 +434,9 @@ export class ClickHouseStore implements Store {
     const from = num(src.records_done);
     await this.clearLeftovers(b.sourceId, from);
     const S = this.nodes.length;
-    const per = (): Row[][] => this.nodes.map(() => []);
-    const posts = per();
-    const actions = per();
-    const accounts = per();
     let to = Math.max(from + 1, b.recordsDone);
+    const shard = new Uint8Array(b.posts.length);
+    const expect = this.nodes.map(() => 0);
     b.posts.forEach((p, i) => {
       const rn = b.postRecordNos[i];
       if (rn < from)
@@ -440,32 +445,57 @@ export class ClickHouseStore implements Store {
           `record ${rn} of source ${b.sourceId} is before its committed mark ${from}`,
         );
       to = Math.max(to, rn + 1);
-      posts[shardOf(`${p.platform}:${p.postId}`, S)].push(postRow(p, b.sourceId, rn));
-      for (const a of actionsOf(p))
-        actions[shardOf(a.obj, S)].push({ ...a, source_id: b.sourceId, record_no: rn });
+      expect[(shard[i] = shardOf(`${p.platform}:${p.postId}`, S))]++;
     });
-    for (const a of b.accounts)
-      accounts[shardOf(`${a.platform}:${a.accountId}`, S)].push(accountRow(a, b.sourceId, from));
     const range = { sourceId: b.sourceId, from, to };
-    await Promise.all(
-      this.nodes.map(async (n, i) => {
-        if (posts[i].length) await this.insertIdempotent(n, 'posts', posts[i], range);
-        if (actions[i].length) await this.insertIdempotent(n, 'actions', actions[i], range);
-        if (accounts[i].length) await this.insertIdempotent(n, 'accounts', accounts[i], range);
+    // The posts inserts start at once and their rows are streamed to the servers slice by
+    // slice as they are written, so that a server can parse while the client still writes
+    // (on the shared 2-core test machine the gain was lost in the noise). The co-action rows
+    // are not sent: each server derives them from its posts (./schema.ts).
+    const posts = this.nodes.map((_, i) => new TsvRows(expect[i]));
+    const feeds = this.nodes.map(() => new PassThrough().on('error', () => undefined));
+    let allWritten = () => undefined as void;
+    const written = new Promise<void>((r) => (allWritten = r));
+    const postInserts = this.nodes.map((n, i) => {
+      const p = expect[i]
+        ? this.insertIdempotent(n, 'posts', POST_COLUMNS, posts[i], range, { body: feeds[i], written })
+        : null;
+      p?.catch(() => undefined); // awaited below; a failure must not count as unhandled meanwhile
+      return p;
+    });
+    const sent = this.nodes.map(() => 0);
+    const SLICE = 8192;
+    try {
+      for (let lo = 0; lo < b.posts.length; lo += SLICE) {
+        const hi = Math.min(b.posts.length, lo + SLICE);
+        for (let i = lo; i < hi; i++) writePost(posts[shard[i]], b.posts[i], b.sourceId, b.postRecordNos[i]);
+        posts.forEach((r, i) => {
+          // A failed first attempt may have closed its stream; its retry sends the rows whole.
+          if (r.bytes > sent[i] && !feeds[i].destroyed) feeds[i].write(r.since(sent[i]));
+          sent[i] = r.bytes;
+        });
+        await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      for (const f of feeds) f.end();
+      allWritten();
+    }
+    const accounts = this.nodes.map(() => new TsvRows());
+    for (const a of b.accounts)
+      accounts[shardOf(`${a.platform}:${a.accountId}`, S)].raw(accountLine(a, b.sourceId, from)).end();
+    await Promise.all([
+      ...postInserts,
+      ...this.nodes.map(async (n, i) => {
+        if (accounts[i].count)
+          await this.insertIdempotent(n, 'accounts', ACCOUNT_COLUMNS, accounts[i], range);
       }),
-    );
+    ]);
     if (b.rejects.length)
       await this.insertIdempotent(
         this.head,
         'rejects',
-        b.rejects.map((r) => ({
-          source_id: b.sourceId,
-          record_no: r.recordNo,
-          line: r.line,
-          byte_offset: r.offset === null || r.offset < 0 ? null : r.offset,
-          reason: r.reason,
-          excerpt: r.excerpt,
-        })),
+        REJECT_COLUMNS,
+        TsvRows.of(b.rejects.map((r) => rejectLine(r, b.sourceId))),
         range,
       );
     // The commit mark: only now do these records count as done.
@@ -592,21 +622,13 @@ export class ClickHouseStore implements Store {
       await this.deleteWhere(n, 'posts', where);
       for (const m of this.nodes) await this.deleteWhere(m, 'actions', where);
       if (merged.length) {
-        const S = this.nodes.length;
-        await n.insert(
+        // Their co-action rows are derived again by the view, as on any insert into posts.
+        await n.insertTsv(
           `${this.db}.posts`,
-          merged.map((p, i) => postRow(p, sourceId, mergedNo[i])),
+          POST_COLUMNS,
+          merged.reduce((w, p, i) => (writePost(w, p, sourceId, mergedNo[i]), w), new TsvRows()),
           'insert merged posts',
-        );
-        const acts = this.nodes.map(() => [] as Row[]);
-        merged.forEach((p, i) => {
-          for (const a of actionsOf(p))
-            acts[shardOf(a.obj, S)].push({ ...a, source_id: sourceId, record_no: mergedNo[i] });
-        });
-        await Promise.all(
-          this.nodes.map((m, i) =>
-            acts[i].length ? m.insert(`${this.db}.actions`, acts[i], 'insert merged actions') : undefined,
-          ),
+          POST_INSERT_SETTINGS,
         );
       }
       removed += num(before.n) - merged.length;

@@ -16,6 +16,10 @@ import type {
 } from '../activity-types.js';
 import type { ClickHouseStore } from './ClickHouseStore.js';
 import { num, shardOf } from './connection.js';
+import { POST_INSERT_SETTINGS, actionsRoute } from './schema.js';
+
+/** `origin` of co-text rows: written by the client, not derived from a post insert. */
+const CO_TEXT_ORIGIN = 255;
 
 const REF_SHIFT = 2 ** 32;
 const CHUNK = 2048;
@@ -80,13 +84,13 @@ export async function saveNearDupGroups(s: ClickHouseStore, g: NearDupGroupRows)
        WHERE (source_id, record_no) IN (${tuples})`,
       'resolve near-duplicate rows',
     );
-    const acts = s.nodes.map(() => [] as Record<string, unknown>[]);
+    const acts: Record<string, unknown>[] = [];
     const groups = s.nodes.map(() => [] as Record<string, unknown>[]);
     for (const p of posts) {
       const x = byRef.get(num(p.source_id) * REF_SHIFT + num(p.record_no))!;
       const obj = String(x.group);
       const sh = shardOf(obj, S);
-      acts[sh].push({
+      acts.push({
         layer: 'co-text',
         obj,
         platform: p.platform,
@@ -96,16 +100,24 @@ export async function saveNearDupGroups(s: ClickHouseStore, g: NearDupGroupRows)
         lang: p.lang,
         source_id: num(p.source_id),
         record_no: num(p.record_no),
+        origin: CO_TEXT_ORIGIN,
       });
       groups[sh].push({ platform: p.platform, post_id: p.post_id, group_id: x.group, similarity: x.sim });
     }
     await Promise.all(
       s.nodes.map(async (n, i) => {
-        if (acts[i].length) await n.insert(`${s.db}.actions`, acts[i], 'insert near-duplicate actions');
         if (groups[i].length)
           await n.insert(`${s.db}.near_dup_groups`, groups[i], 'insert near-duplicate groups');
       }),
     );
+    // Routed by object by the cluster itself, as the rows derived from posts are.
+    if (acts.length)
+      await s.head.insert(
+        actionsRoute(s.db, s.loc.cluster),
+        acts,
+        'insert near-duplicate actions',
+        POST_INSERT_SETTINGS,
+      );
     stored += posts.length;
   }
   return stored;

@@ -33,7 +33,6 @@ import type {
 import { LAYERS } from './layers.js';
 import { byteCompare, lit, num } from './connection.js';
 import type { ClickHouseStore } from './ClickHouseStore.js';
-import { unsupported } from './ClickHouseStore.js';
 
 type Row = Record<string, unknown>;
 
@@ -300,7 +299,7 @@ export async function coactionPairs(s: ClickHouseStore, q: CoactionQuery): Promi
   const maxP = q.maxPValue ?? 1;
   if (!(maxP > 0 && maxP <= 1))
     throw new VigieError('ERR_USAGE', `maxPValue must be in (0, 1] (got ${maxP})`);
-  if (q.nullModel === 'timing') throw unsupported('the timing null model (nullModel: "timing")');
+  const timing = q.nullModel === 'timing';
   const phi = q.dispersion ?? 0;
   if (!(phi >= 0 && phi <= 10))
     throw new VigieError('ERR_USAGE', `dispersion must be in [0, 10] (got ${phi})`);
@@ -367,9 +366,30 @@ export async function coactionPairs(s: ClickHouseStore, q: CoactionQuery): Promi
     );
     const [pc] = await s.head.rows<Row>(`SELECT count() AS n FROM ${pm}`, 'count pairs');
     stats.pairsTested = num(pc.n);
-    // This backend does not apply the discrete-FDR reduction (query.discreteFdr): every tested
-    // pair stays in the BH family, which is stricter than DuckDB's and still controls the FDR.
+
+    // The false-discovery family (discreteFdr; the DuckDB store's comment gives the reason):
+    // pairs of two accounts that each acted on at least two uncapped objects of the layer.
+    const where = [`c >= ${minCount}`];
     stats.pairsInFamily = stats.pairsTested;
+    const alpha = q.discreteFdr;
+    if (alpha !== undefined) {
+      if (!(alpha > 0 && alpha < 1))
+        throw new VigieError('ERR_USAGE', `discreteFdr must be in (0, 1) (got ${alpha})`);
+      // With one action per (account, object), the per-stratum counts give it; otherwise the
+      // shards count distinct objects per account (objects never span shards: a plain sum).
+      const deg = await sc.onHead(
+        'deg',
+        prep.uniqueActions
+          ? `SELECT a FROM ${prep.accs} GROUP BY a HAVING sum(n) >= 2`
+          : `SELECT a FROM (SELECT a, uniqExact(o) AS k FROM ${s.dist('actions')}
+               WHERE layer = ${lit(q.layer)} AND o GLOBAL IN (SELECT o FROM ${prep.os}) GROUP BY a) WHERE k >= 2`,
+        `layer ${q.layer}: accounts with two objects`,
+      );
+      const fam = `x IN (SELECT a FROM ${deg}) AND y IN (SELECT a FROM ${deg})`;
+      const [f] = await s.head.rows<Row>(`SELECT count() AS n FROM ${pm} WHERE ${fam}`, 'count family');
+      stats.pairsInFamily = num(f.n);
+      where.push(fam);
+    }
 
     const Lx = 'expected';
     let lnPoint: string;
@@ -383,19 +403,43 @@ export async function coactionPairs(s: ClickHouseStore, q: CoactionQuery): Promi
       lnSel = `if(${Lx} > 1e-6, log(1 - exp(-${Lx})), log(${Lx}) - ${Lx} / 2)`;
     }
     const pFilter = maxP < 1 ? `WHERE ${Lx} > 0 AND (${lnPoint} - (${lnSel})) <= ${Math.log(maxP)}` : '';
-    const res = await sc.onHead(
-      'res',
-      `SELECT x, y, c, sdt, t0, t1, expected FROM (
-         SELECT x, y, c, sdt, t0, t1 FROM ${pm} WHERE c >= ${minCount}
-       ) ANY INNER JOIN (
-         SELECT x, y, sum(toFloat64(nx) * ny * rate) AS expected FROM (
+    const cand = await sc.onHead(
+      'cand',
+      `SELECT x, y, c, sdt, t0, t1 FROM ${pm} WHERE ${where.join(' AND ')}`,
+      `layer ${q.layer}: candidate pairs`,
+    );
+    let lam: string;
+    if (timing) {
+      // Timing null: over the objects both accounts acted on (at any time), the chance their
+      // actions fall within W if timed like the stratum's: min(1, k_x * k_y * tau). Only the
+      // candidates' accounts' (account, object) counts come to the first server.
+      const aok = await sc.onHead(
+        'aok',
+        `SELECT a, o, count() AS k FROM ${s.dist('actions')}
+         WHERE layer = ${lit(q.layer)} AND a GLOBAL IN (SELECT arrayJoin([x, y]) AS a FROM ${cand})
+         GROUP BY a, o`,
+        `layer ${q.layer}: candidates' objects`,
+      );
+      lam = `SELECT x, y, sum(least(1.0, toFloat64(kx) * ky * tau)) AS expected, count() AS shared FROM (
+           SELECT x, y, o, kx, ky FROM (
+             SELECT x, y, o, kx FROM (SELECT x, y FROM ${cand})
+               ALL INNER JOIN (SELECT a AS x, o, k AS kx FROM ${aok}) USING x
+           ) ALL INNER JOIN (SELECT a AS y, o, k AS ky FROM ${aok}) USING (y, o)
+         ) ANY INNER JOIN (
+           SELECT o, tau FROM ${prep.os} ANY INNER JOIN (SELECT s, tau FROM ${prep.strata}) USING s
+         ) USING o
+         GROUP BY x, y`;
+    } else
+      lam = `SELECT x, y, sum(toFloat64(nx) * ny * rate) AS expected, toInt64(-1) AS shared FROM (
            SELECT x, y, s, nx, ny FROM (
-             SELECT x, y, s, n AS nx FROM (SELECT x, y FROM ${pm} WHERE c >= ${minCount})
+             SELECT x, y, s, n AS nx FROM (SELECT x, y FROM ${cand})
                ALL INNER JOIN (SELECT a AS x, s, n FROM ${prep.accs}) USING x
            ) ALL INNER JOIN (SELECT a AS y, s, n AS ny FROM ${prep.accs}) USING (y, s)
          ) ANY INNER JOIN (SELECT s, rate FROM ${prep.strata}) USING s
-         GROUP BY x, y
-       ) USING (x, y) ${pFilter}`,
+         GROUP BY x, y`;
+    const res = await sc.onHead(
+      'res',
+      `SELECT x, y, c, sdt, t0, t1, expected, shared FROM ${cand} ANY INNER JOIN (${lam}) USING (x, y) ${pFilter}`,
       `layer ${q.layer}: null model`,
     );
     const keys = await keysOf(s, q.layer, `SELECT x FROM ${res} UNION ALL SELECT y FROM ${res}`);
@@ -413,6 +457,7 @@ export async function coactionPairs(s: ClickHouseStore, q: CoactionQuery): Promi
         firstMs: num(x.t0),
         lastMs: num(x.t1),
         expected: num(x.expected),
+        ...(timing ? { sharedObjects: num(x.shared) } : {}),
       };
     });
     if (new Set(pairs.map((p) => p.a + '\u0000' + p.b)).size !== pairs.length)

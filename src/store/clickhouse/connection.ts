@@ -9,7 +9,8 @@
  * - server-side query parameters (`query_params`, sent as `param_x`) do NOT: 18.16 answers
  *   "Unknown setting param_x". Values are therefore quoted by `lit()` below (backslash and
  *   quote escaped, as ClickHouse string literals require); key lists go through tables;
- * - JSONCompactEachRow does not exist in 18.16 (Unknown format), so only JSONEachRow is used;
+ * - JSONCompactEachRow does not exist in 18.16 (Unknown format): reads and small inserts use
+ *   JSONEachRow, ingest TabSeparated (./tsv.ts);
  * - 64-bit integers come back quoted in JSON (output_format_json_quote_64bit_integers=1 is
  *   the default in every version): `num()` reads both forms.
  * No session ids are used (temporary tables would need them): scratch tables are ordinary
@@ -21,7 +22,9 @@ import {
   type ClickHouseClient,
   type ClickHouseSettings,
 } from '@clickhouse/client';
+import { Readable } from 'node:stream';
 import { VigieError } from '../../util/errors.js';
+import type { TsvRows } from './tsv.js';
 
 export interface ClickHouseLocation {
   /** HTTP endpoints, one per shard in the cluster's shard order (`host:port`). */
@@ -122,11 +125,19 @@ export class Node {
 
   /** Run a statement that returns nothing. */
   async run(sql: string, op: string, settings: ClickHouseSettings = {}): Promise<void> {
+    const t = performance.now();
     try {
       await this.client.command({ query: sql, clickhouse_settings: settings });
     } catch (e) {
       this.fail(op, e);
     }
+    this.trace(op, t);
+  }
+
+  /** VIGIE_CH_TRACE=1 prints each statement's server, operation and time on stderr (to see where time goes). */
+  private trace(op: string, t: number): void {
+    if (process.env.VIGIE_CH_TRACE)
+      console.error(`[clickhouse] ${this.name}: ${op} ${(performance.now() - t).toFixed(0)} ms`);
   }
 
   async rows<T = Record<string, unknown>>(
@@ -134,9 +145,12 @@ export class Node {
     op: string,
     settings: ClickHouseSettings = {},
   ): Promise<T[]> {
+    const t = performance.now();
     try {
       const r = await this.client.query({ query: sql, format: 'JSONEachRow', clickhouse_settings: settings });
-      return (await r.json()) as T[];
+      const rows = (await r.json()) as T[];
+      this.trace(op, t);
+      return rows;
     } catch (e) {
       this.fail(op, e);
     }
@@ -167,9 +181,35 @@ export class Node {
     if (buf.length) yield buf;
   }
 
-  async insert(table: string, values: Record<string, unknown>[], op: string): Promise<void> {
+  async insert(
+    table: string,
+    values: Record<string, unknown>[],
+    op: string,
+    settings: ClickHouseSettings = {},
+  ): Promise<void> {
     try {
-      await this.client.insert({ table, values, format: 'JSONEachRow' });
+      await this.client.insert({ table, values, format: 'JSONEachRow', clickhouse_settings: settings });
+    } catch (e) {
+      this.fail(op, e);
+    }
+  }
+
+  /** Insert TabSeparated rows (see ./tsv.ts, or a stream of them) into the named columns, streamed as the request body. */
+  async insertTsv(
+    table: string,
+    columns: string[],
+    rows: TsvRows | Readable,
+    op: string,
+    settings: ClickHouseSettings = {},
+  ): Promise<void> {
+    try {
+      await this.client.insert({
+        table,
+        columns: columns as [string, ...string[]],
+        values: rows instanceof Readable ? rows : Readable.from(rows.chunks(), { objectMode: false }),
+        format: 'TabSeparated',
+        clickhouse_settings: settings,
+      });
     } catch (e) {
       this.fail(op, e);
     }

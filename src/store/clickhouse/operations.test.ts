@@ -12,6 +12,7 @@ import { ClickHouseStore } from './ClickHouseStore.js';
 import { clickhouseSkipReason, startCluster, type TestCluster } from './testing/cluster.js';
 import { parseClickHouseUrl } from './connection.js';
 import { openStore } from '../index.js';
+import { loadSynth } from '../contract/load.js';
 
 const skip = clickhouseSkipReason();
 
@@ -128,6 +129,57 @@ describe('ClickHouse operations under failure', { skip: skip ?? false }, () => {
       assert.equal(Number(a.n), Number(a.u), 'no co-action row twice');
     } finally {
       await s2.close();
+    }
+  });
+
+  test('a workspace of schema version 1 (co-action rows placed by the client) is refused, untouched', async () => {
+    const s = await ClickHouseStore.open(cluster.url('ops_v1'));
+    try {
+      await s.head.run(`TRUNCATE TABLE ops_v1.schema_version`, 'reset version');
+      await s.head.run(`INSERT INTO ops_v1.schema_version VALUES (1, 'old', 0)`, 'old version');
+      for (const n of s.nodes) await n.run(`DROP TABLE ops_v1.posts_to_actions`, 'drop view');
+    } finally {
+      await s.close();
+    }
+    await assert.rejects(ClickHouseStore.open(cluster.url('ops_v1')), (e: unknown) => {
+      assert.ok(isVigieError(e, 'ERR_SCHEMA_VERSION'));
+      assert.match(
+        (e as Error).message,
+        /schema version 1, whose co-action rows are placed by an older rule/,
+      );
+      return true;
+    });
+    const probe = await ClickHouseStore.open(cluster.url('ops_probe'));
+    try {
+      const [v] = await probe.head.rows<{ n: string }>(
+        `SELECT count() AS n FROM system.tables WHERE database = 'ops_v1' AND name = 'posts_to_actions'`,
+        'look for the view',
+      );
+      assert.equal(v.n, '0', 'no view was added to the old workspace');
+    } finally {
+      await probe.close();
+    }
+  });
+
+  test('one server without ?cluster= derives the co-action rows into its own table, as a cluster does', async () => {
+    const single = await ClickHouseStore.open(
+      `clickhouse://127.0.0.1:${cluster.nodes[0].httpPort}/ops_single`,
+    );
+    const two = await ClickHouseStore.open(cluster.url('ops_two'));
+    try {
+      const synth = { posts: 3000, seed: 11, swarms: 1, batch: 1000 };
+      await loadSynth(single, synth);
+      await loadSynth(two, synth);
+      const q = `SELECT layer, count() AS n, uniqExact(obj, post_id) AS u FROM`;
+      const [a, b] = [
+        await single.head.rows(`${q} ops_single.actions GROUP BY layer ORDER BY layer`, 'count'),
+        await two.head.rows(`${q} ops_two.actions_d GROUP BY layer ORDER BY layer`, 'count'),
+      ];
+      assert.ok(a.length >= 6, 'the week gives most layers');
+      assert.deepEqual(a, b);
+    } finally {
+      await single.close();
+      await two.close();
     }
   });
 

@@ -51,6 +51,7 @@ function comparePairs(layer: string, d: CoactionResult, c: CoactionResult): void
       close(p.expected, q.expected, 1e-6),
       `${layer}: expected of ${p.a} ${p.b}: ${p.expected} vs ${q.expected}`,
     );
+    assert.equal(p.sharedObjects, q.sharedObjects, `${layer}: shared objects of ${p.a} ${p.b}`);
   });
 }
 
@@ -114,6 +115,31 @@ describe('store contract: DuckDB and ClickHouse give the same answers', { skip: 
     }
   });
 
+  test('the discrete-FDR family and the timing null model agree too', async () => {
+    for (const layer of LAYERS) {
+      const base = {
+        layer,
+        windowMs: DEFAULTS.windows[layer] * 1000,
+        maxAccountsPerObject: DEFAULTS.maxAccountsPerObject,
+        minCount: 2,
+        minObjectsPerStratum: 50,
+        maxPValue: 0.05,
+        dispersion: DEFAULTS.dispersion,
+        discreteFdr: 0.01,
+      };
+      const [d, c] = [await duck.coactionPairs(base), await ch.coactionPairs(base)];
+      assert.ok(
+        d.stats.pairsInFamily! < d.stats.pairsTested,
+        `${layer}: the family must leave pairs out for this to test anything`,
+      );
+      comparePairs(`${layer} discreteFdr`, d, c);
+      const tq = { ...base, nullModel: 'timing' as const };
+      const [dt, ct] = [await duck.coactionPairs(tq), await ch.coactionPairs(tq)];
+      assert.ok(dt.pairs.length > 0 && dt.pairs[0].sharedObjects! > 0, `${layer}: timing pairs`);
+      comparePairs(`${layer} timing`, dt, ct);
+    }
+  });
+
   test('explain-pair restriction and a tiny cap agree too', async () => {
     const base = {
       layer: 'co-repost',
@@ -133,11 +159,8 @@ describe('store contract: DuckDB and ClickHouse give the same answers', { skip: 
     comparePairs('only', d2, c2);
   });
 
-  test('the coordination detector finds the same clusters and findings on both', async () => {
-    const opts = {
-      only: ['coordination'],
-      options: { coordination: { layers: LAYERS, minObjectsPerStratum: 50 } },
-    };
+  test('the coordination detector, default layers and options, finds the same clusters and findings on both', async () => {
+    const opts = { only: ['coordination'] };
     const rd = await runDetectors(duck, opts);
     const rc = await runDetectors(ch, opts);
     const fd = await duck.listFindings();

@@ -4,7 +4,7 @@
  */
 import type { Account, Post } from '../../model/post.js';
 import { generateElectionWeek } from '../../synth/index.js';
-import type { Store } from '../store.js';
+import type { SourceRow, Store } from '../store.js';
 
 export interface SynthLoad {
   posts: number;
@@ -13,28 +13,59 @@ export interface SynthLoad {
   batch?: number;
 }
 
-/** Ingest the week (same records, same batches for every store); returns the week's ground truth. */
-export async function loadSynth(store: Store, o: SynthLoad) {
+/** Time one store spent in writeBatch/finishSource during a load (wall and this process's CPU). */
+export interface LoadTiming {
+  seconds: number;
+  cpuSeconds: number;
+}
+
+/**
+ * Ingest the week (same records, same batches for every store); returns the week's ground
+ * truth. Several stores are fed from ONE generation of the week, batch by batch, one store
+ * after the other (so each store's time is its own); `timings[i]` receives store i's.
+ */
+export async function loadSynth(stores: Store | Store[], o: SynthLoad, timings?: LoadTiming[]) {
+  const all = Array.isArray(stores) ? stores : [stores];
   const week = generateElectionWeek({ posts: o.posts, seed: o.seed, swarms: o.swarms });
-  const src = await store.beginSource({
-    path: 'synth',
-    size: o.posts,
-    sha256: `synth-${o.posts}-${o.seed}-${o.swarms}`,
-    format: 'synth',
-    compression: null,
-  });
+  const tm = all.map((_, i) => (timings ? (timings[i] ??= { seconds: 0, cpuSeconds: 0 }) : null));
+  const timed = async <T>(i: number, f: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    const c = process.cpuUsage();
+    try {
+      return await f();
+    } finally {
+      const x = tm[i];
+      if (x) {
+        const u = process.cpuUsage(c);
+        x.seconds += (performance.now() - t) / 1000;
+        x.cpuSeconds += (u.user + u.system) / 1e6;
+      }
+    }
+  };
+  const srcs: SourceRow[] = [];
+  for (const store of all)
+    srcs.push(
+      await store.beginSource({
+        path: 'synth',
+        size: o.posts,
+        sha256: `synth-${o.posts}-${o.seed}-${o.swarms}`,
+        format: 'synth',
+        compression: null,
+      }),
+    );
   let posts: Post[] = [];
   let accounts = new Map<string, Account>();
   let done = 0;
   const flush = async () => {
-    await store.writeBatch({
-      sourceId: src.sourceId,
+    const batch = {
       postRecordNos: posts.map((_, i) => done + i),
       posts,
       accounts: [...accounts.values()],
       rejects: [],
       recordsDone: done + posts.length,
-    });
+    };
+    for (let i = 0; i < all.length; i++)
+      await timed(i, () => all[i].writeBatch({ ...batch, sourceId: srcs[i].sourceId }));
     done += posts.length;
     posts = [];
     accounts = new Map();
@@ -46,6 +77,6 @@ export async function loadSynth(store: Store, o: SynthLoad) {
     if (posts.length >= (o.batch ?? 50_000)) await flush();
   }
   if (posts.length) await flush();
-  await store.finishSource(src.sourceId, 'done');
+  for (let i = 0; i < all.length; i++) await timed(i, () => all[i].finishSource(srcs[i].sourceId, 'done'));
   return week;
 }

@@ -11,7 +11,7 @@
  * group, and an exit hook kills them even when a test throws.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +33,8 @@ export interface TestCluster {
   /** Start a killed server again on the same ports and data. */
   restart(i: number): Promise<void>;
   stop(): Promise<void>;
+  /** CPU seconds (user + system) each server process has used so far; null where /proc is missing. */
+  cpuSeconds(): (number | null)[];
 }
 
 const CANDIDATES = ['/usr/sbin/clickhouse-server', '/usr/bin/clickhouse-server'];
@@ -190,6 +192,17 @@ export async function startCluster(shards = 2): Promise<TestCluster> {
       const p = launch(bin, nodes[i]);
       nodes[i].proc = p;
       await waitPing(nodes[i].httpPort, p);
+    },
+    cpuSeconds() {
+      return nodes.map((n) => {
+        try {
+          // Fields 14 and 15 of /proc/<pid>/stat (utime, stime), in clock ticks (100 Hz on Linux).
+          const f = readFileSync(`/proc/${n.proc?.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+          return (Number(f[11]) + Number(f[12])) / 100;
+        } catch {
+          return null;
+        }
+      });
     },
     async stop() {
       for (let i = 0; i < nodes.length; i++) await cluster.kill(i);
