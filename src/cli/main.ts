@@ -8,7 +8,7 @@ import { collect, intArg, numArg, withStore } from './context.js';
 import { READERS } from '../readers/index.js';
 import { ROLES } from '../readers/generic-csv/index.js';
 import { DETECTORS } from '../detectors/index.js';
-import { runDetectors, type DetectorRun } from '../detectors/run.js';
+import { runDetectors, type DetectorRun, type SkippedDetector } from '../detectors/run.js';
 import { SEVERITIES, type Finding } from '../findings/finding.js';
 import { isVigieError } from '../util/errors.js';
 import { VIGIE_VERSION } from '../version.js';
@@ -50,7 +50,7 @@ function addIngestOptions(c: Command): Command {
     .option('--batch <n>', 'records per committed batch (default 100000)', intArg);
 }
 
-function printDetect(runs: DetectorRun[]): void {
+function printDetect(runs: DetectorRun[], skipped: SkippedDetector[] = []): void {
   if (runs.length === 0) {
     console.log('no detectors are installed yet');
     return;
@@ -66,6 +66,7 @@ function printDetect(runs: DetectorRun[]): void {
     );
     for (const m of r.result.messages) console.log(`  note: ${m}`);
   }
+  for (const k of skipped) console.log(`${k.detector}: skipped (${k.reason})`);
 }
 
 export function findingRows(fs: Finding[]): Record<string, unknown>[] {
@@ -255,7 +256,7 @@ export function buildProgram(): Command {
         return;
       }
       await withStore(cmd, async (s) => {
-        const { runs } = await runDetectors(s, {
+        const { runs, skipped } = await runDetectors(s, {
           only: o.only
             ?.split(',')
             .map((x) => x.trim())
@@ -264,7 +265,7 @@ export function buildProgram(): Command {
           options: o.fdr !== undefined ? { coordination: { fdr: o.fdr } } : {},
           log: (m) => process.stderr.write(m + '\n'),
         });
-        printDetect(runs);
+        printDetect(runs, skipped);
       });
     });
 
@@ -284,19 +285,26 @@ export function buildProgram(): Command {
         printIngest(results, false);
         if (results.some((r) => r.status === 'failed')) process.exitCode = 1;
         console.log('');
-        const { runs } = await runDetectors(s, {
+        const { runs, skipped } = await runDetectors(s, {
           seed: o.seed,
           command: 'analyze',
           options: o.fdr !== undefined ? { coordination: { fdr: o.fdr } } : {},
           log: (m) => process.stderr.write(m + '\n'),
         });
-        printDetect(runs);
+        printDetect(runs, skipped);
         const fs = await s.listFindings({ limit: 15 });
         console.log('');
         console.log(fs.length ? table(findingRows(fs)) : 'no findings');
         const report = (o as { report?: string | false }).report;
         const out = typeof report === 'string' ? report : join(dirname(s.location), 'vigie-report.html');
-        if (report !== false) console.log(`\nbriefing: ${(await writeReport(s, { out })).html}`);
+        if (report !== false) {
+          try {
+            console.log(`\nbriefing: ${(await writeReport(s, { out })).html}`);
+          } catch (e) {
+            if (!isVigieError(e, 'ERR_UNSUPPORTED_BACKEND')) throw e;
+            console.log(`\nno briefing: ${e.message}`);
+          }
+        }
       });
     });
 

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../store/store.js';
 import { validateFinding } from '../findings/finding.js';
-import { VigieError } from '../util/errors.js';
+import { VigieError, isVigieError } from '../util/errors.js';
 import { VIGIE_VERSION } from '../version.js';
 import { DETECTORS } from './index.js';
 import type { DetectResult, Detector } from './types.js';
@@ -27,6 +27,12 @@ export interface DetectorRun {
   seconds: number;
 }
 
+/** A detector left out because the workspace's backend lacks what it needs. */
+export interface SkippedDetector {
+  detector: string;
+  reason: string;
+}
+
 export function selectDetectors(only?: string[]): Detector[] {
   if (!only || only.length === 0) return DETECTORS;
   const unknown = only.filter((n) => !DETECTORS.some((d) => d.name === n));
@@ -41,7 +47,7 @@ export function selectDetectors(only?: string[]): Detector[] {
 export async function runDetectors(
   store: Store,
   o: RunDetectorsOptions = {},
-): Promise<{ runId: string; runs: DetectorRun[] }> {
+): Promise<{ runId: string; runs: DetectorRun[]; skipped: SkippedDetector[] }> {
   const runId = randomUUID();
   const seed = o.seed ?? 1;
   const log = o.log ?? (() => undefined);
@@ -53,10 +59,24 @@ export async function runDetectors(
     VIGIE_VERSION,
   );
   const runs: DetectorRun[] = [];
+  const skipped: SkippedDetector[] = [];
+  const named = (o.only?.length ?? 0) > 0;
   for (const d of detectors) {
     const t0 = performance.now();
     log(`running ${d.name} ${d.version}...`);
-    const result = await d.detect({ store, runId, seed, log }, o.options?.[d.name] ?? {});
+    let result: DetectResult;
+    try {
+      result = await d.detect({ store, runId, seed, log }, o.options?.[d.name] ?? {});
+    } catch (e) {
+      // A scale-out workspace (ClickHouse) holds the channels it implements; running "every
+      // detector" there should run those and say which were left out, not stop at the first
+      // missing sub-store after the expensive ones already ran. A detector the user named
+      // still fails loudly.
+      if (named || !isVigieError(e, 'ERR_UNSUPPORTED_BACKEND')) throw e;
+      log(`skipped ${d.name}: ${e.message}`);
+      skipped.push({ detector: d.name, reason: e.message });
+      continue;
+    }
     for (const f of result.findings) {
       const errs = validateFinding(f);
       if (errs.length)
@@ -70,5 +90,5 @@ export async function runDetectors(
     runs.push({ detector: d.name, version: d.version, result, seconds: (performance.now() - t0) / 1000 });
   }
   await store.finishRun(runId);
-  return { runId, runs };
+  return { runId, runs, skipped };
 }

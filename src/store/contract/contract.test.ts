@@ -13,6 +13,7 @@ import { DuckDBStore } from '../duckdb/DuckDBStore.js';
 import { ClickHouseStore } from '../clickhouse/ClickHouseStore.js';
 import { clickhouseSkipReason, startCluster, type TestCluster } from '../clickhouse/testing/cluster.js';
 import { runDetectors } from '../../detectors/run.js';
+import { DETECTORS } from '../../detectors/index.js';
 import { DEFAULTS } from '../../detectors/coordination/index.js';
 import type { Store } from '../store.js';
 import type { CoactionResult } from '../coaction-types.js';
@@ -174,6 +175,25 @@ describe('store contract: DuckDB and ClickHouse give the same answers', { skip: 
     assert.ok(
       hd.some((h) => h),
       'evidence carries content hashes',
+    );
+  });
+
+  test('every detector on ClickHouse: the supported ones run, the others are skipped with the reason', async () => {
+    const r = await runDetectors(ch, {});
+    const ran = r.runs.map((x) => x.detector);
+    assert.ok(ran.includes('coordination') && ran.includes('near-dup'), `ran: ${ran.join(', ')}`);
+    assert.ok(r.skipped.length > 0, 'some channels are DuckDB-only on this backend');
+    for (const k of r.skipped) assert.match(k.reason, /not available on the ClickHouse backend/);
+    assert.deepEqual(
+      [...ran, ...r.skipped.map((k) => k.detector)].sort(),
+      DETECTORS.map((d) => d.name).sort(),
+      'each detector either ran or was skipped',
+    );
+    // Naming a detector the backend cannot serve is an error, not a silent skip.
+    const skippedName = r.skipped[0].detector;
+    await assert.rejects(
+      runDetectors(ch, { only: [skippedName] }),
+      /not available on the ClickHouse backend/,
     );
   });
 
