@@ -13,6 +13,8 @@ import type { PostKind } from '../model/post.js';
 export interface PostTextStreamOptions {
   /** Only posts of these kinds (default: all). */
   kinds?: PostKind[];
+  /** The caller reads refs, times and texts only: a store may leave `platforms`, `postIds`, `accountIds` empty. */
+  textsOnly?: boolean;
 }
 
 /**

@@ -78,7 +78,9 @@ export interface NearDupStats {
   repeated: number;
   /** Candidates whose b-bit signature estimate of J is far below the threshold (not verified). */
   estimatedOut: number;
-  /** Exact Jaccard computations. */
+  /** Candidates whose shingle-set sizes alone put J below the threshold (not merged). */
+  sizedOut: number;
+  /** Exact Jaccard computations (merges of two sorted shingle sets). */
   verified: number;
   /** Verified pairs at or above the threshold (unions). */
   matched: number;
@@ -128,15 +130,23 @@ class Segment {
    */
   blocks: Int32Array[] = [];
   starts = new Int32Array(1024);
+  /** Shingles of each text; once sorted, the size of its (sorted, deduplicated) set. */
   lens = new Int32Array(1024);
+  /** Per text: 0 never verified, 1 verified once, 2 shingles sorted and deduplicated. */
+  sorted = new Uint8Array(1024);
   /** Next free pool position. */
   used = 0;
   /** Band keys and their distinct-text ids, appended in id order; sorted by key once closed. */
   keys = new Int32Array(1 << 12);
   ids = new Int32Array(1 << 12);
   entries = 0;
-  /** b-bit signatures (`bins` bytes per text), for the estimate that filters candidates. */
+  /**
+   * b-bit signatures, for the estimate that filters candidates: `bins` bytes per text, padded
+   * with zeros to `words` 32-bit words, and the same memory as words (`sigs32`).
+   */
   sigs: Uint8Array;
+  sigs32: Int32Array;
+  readonly words: number;
   /** Open-addressing table of exact-content hashes: [hi, lo, id] per slot, id -1 when free. */
   exact = new Int32Array(3 << 10).fill(-1);
   exacts = 0;
@@ -145,8 +155,12 @@ class Segment {
     readonly base: number,
     readonly startTime: number,
     readonly bins: number,
+    /** Pool blocks of dropped segments, reused before new ones are allocated. */
+    private readonly spare: Int32Array[] = [],
   ) {
-    this.sigs = new Uint8Array(1024 * bins);
+    this.words = (bins + 3) >>> 2;
+    this.sigs = new Uint8Array(1024 * 4 * this.words);
+    this.sigs32 = new Int32Array(this.sigs.buffer);
   }
 
   findExact(hi: number, lo: number): number {
@@ -181,7 +195,8 @@ class Segment {
   reserve(m: number): number {
     let at = this.used;
     if ((at & BLOCK_MASK) + m > BLOCK_SIZE) at = ((at >>> BLOCK_BITS) + 1) << BLOCK_BITS;
-    while (this.blocks.length <= at >>> BLOCK_BITS) this.blocks.push(new Int32Array(BLOCK_SIZE));
+    while (this.blocks.length <= at >>> BLOCK_BITS)
+      this.blocks.push(this.spare.pop() ?? new Int32Array(BLOCK_SIZE));
     return at;
   }
 
@@ -195,47 +210,37 @@ class Segment {
 /**
  * Pairs of texts verified below the threshold while a segment is compared. A dissimilar pair
  * that shares one band often shares others (J = 0.6 shares each band of 5 rows with
- * probability 0.08, and its bands are not independent for short texts): without this set it
- * is verified once per shared band. Open addressing on (x, y), cleared per segment.
+ * probability 0.08, and its bands are not independent for short texts): without this memory
+ * it is verified once per shared band. A direct-mapped cache, not a set: fixed size, one
+ * memory access per lookup and no rehashing, which matters because it is consulted for every
+ * candidate (millions per segment); a pair whose slot was taken over is only verified again.
  */
-class PairSet {
-  private xs = new Int32Array(1 << 12).fill(-1);
-  private ys = new Int32Array(1 << 12);
-  private size = 0;
+class FailedPairs {
+  /** (x, y) per slot, x = -1 when free. */
+  private readonly slots = new Int32Array(2 << FAILED_BITS).fill(-1);
 
   clear(): void {
-    if (this.size > 0) this.xs.fill(-1);
-    this.size = 0;
+    this.slots.fill(-1);
+  }
+
+  private slot(x: number, y: number): number {
+    return (fmix32(Math.imul(x, 0x9e3779b1) ^ y) >>> (32 - FAILED_BITS)) << 1;
   }
 
   has(x: number, y: number): boolean {
-    const { xs, ys } = this;
-    const mask = xs.length - 1;
-    for (let i = fmix32(Math.imul(x, 0x9e3779b1) ^ y) & mask; ; i = (i + 1) & mask) {
-      const a = xs[i];
-      if (a === -1) return false;
-      if (a === x && ys[i] === y) return true;
-    }
+    const i = this.slot(x, y);
+    return this.slots[i] === x && this.slots[i + 1] === y;
   }
 
   add(x: number, y: number): void {
-    if ((this.size + 1) * 2 > this.xs.length) {
-      const ox = this.xs;
-      const oy = this.ys;
-      this.xs = new Int32Array(ox.length * 2).fill(-1);
-      this.ys = new Int32Array(ox.length * 2);
-      this.size = 0;
-      for (let j = 0; j < ox.length; j++) if (ox[j] !== -1) this.add(ox[j], oy[j]);
-    }
-    const { xs, ys } = this;
-    const mask = xs.length - 1;
-    let i = fmix32(Math.imul(x, 0x9e3779b1) ^ y) & mask;
-    while (xs[i] !== -1) i = (i + 1) & mask;
-    xs[i] = x;
-    ys[i] = y;
-    this.size++;
+    const i = this.slot(x, y);
+    this.slots[i] = x;
+    this.slots[i + 1] = y;
   }
 }
+
+/** log2 of the slots of {@link FailedPairs} (2^20 slots, 8 MB). */
+const FAILED_BITS = 20;
 
 /**
  * Streaming near-duplicate grouping. Add posts in non-decreasing time order (the store
@@ -249,12 +254,13 @@ class PairSet {
 export class NearDupIndex {
   readonly options: Readonly<NearDupOptions>;
   private readonly hasher: TextHasher;
-  /** Scratch set for verification, cleared by bumping `stamp` (3 values per verification). */
-  private setKeys: Int32Array;
-  private setStamp: Int32Array;
-  private stamp = 0;
   private readonly horizonMs: number;
-  private readonly failed = new PairSet();
+  private readonly failed = new FailedPairs();
+  private readonly spareBlocks: Int32Array[] = [];
+  /** Scratch set of {@link NearDupIndex.jaccardHashed}, cleared by bumping `stamp`. */
+  private setKeys = new Int32Array(1024);
+  private setStamp = new Int32Array(1024);
+  private stamp = 0;
 
   private posts = 0;
   private postText = new Int32Array(1 << 12);
@@ -267,7 +273,7 @@ export class NearDupIndex {
   private finished = false;
   private readonly st: NearDupStats = {
     posts: 0, excludedShort: 0, truncated: 0, distinctTexts: 0, exactDuplicates: 0, candidates: 0, sameGroup: 0,
-    repeated: 0, estimatedOut: 0, verified: 0, matched: 0, probeCapped: 0, largestBucket: 0, segments: 0, groups: 0, groupedPosts: 0,
+    repeated: 0, estimatedOut: 0, sizedOut: 0, verified: 0, matched: 0, probeCapped: 0, largestBucket: 0, segments: 0, groups: 0, groupedPosts: 0,
   }; // prettier-ignore
 
   constructor(options: Partial<NearDupOptions> = {}) {
@@ -285,8 +291,6 @@ export class NearDupIndex {
     this.options = Object.freeze(o);
     this.horizonMs = o.horizonSeconds * 1000;
     this.hasher = new TextHasher(this.options);
-    this.setKeys = new Int32Array(1024);
-    this.setStamp = new Int32Array(1024);
   }
 
   /**
@@ -305,12 +309,12 @@ export class NearDupIndex {
       return post;
     }
     const seg = this.segmentFor(time);
-    // Shingles go straight into the pool; `used` moves only if the text is new, so a copy's
-    // are overwritten by the next text.
-    const at = seg.reserve(h.length);
-    const block = seg.blocks[at >>> BLOCK_BITS];
-    h.shingleInto(block, at & BLOCK_MASK);
+    // An exact copy is found on its normalised text, before any shingle is hashed.
+    h.exactKey();
     if (this.copyOf(post, seg, h.hi, h.lo)) return post;
+    // Shingles go straight into the pool.
+    const at = seg.reserve(h.length);
+    h.shingleInto(seg.blocks[at >>> BLOCK_BITS], at & BLOCK_MASK);
     h.bandKeys();
     this.commit(post, seg, h.hi, h.lo, at, h.count, h.keys, 0, h.sig8, 0);
     return post;
@@ -353,6 +357,26 @@ export class NearDupIndex {
     return post;
   }
 
+  /**
+   * Add one post that a worker found to be an exact copy (key only, see `parallel.ts`).
+   * Returns false, adding nothing, when the open segment for `time` does not hold that
+   * text: the caller then adds the post with {@link NearDupIndex.add}.
+   */
+  addCopy(time: number, truncated: boolean, hi: number, lo: number): boolean {
+    if (this.finished) throw new VigieError('ERR_USAGE', 'NearDupIndex.add after finish()');
+    const seg = this.segmentFor(time);
+    if (seg.findExact(hi, lo) === -1) return false;
+    const post = this.newPost();
+    if (truncated) this.st.truncated++;
+    this.copyOf(post, seg, hi, lo);
+    return true;
+  }
+
+  /** Time segments opened so far (workers clear their exact-copy memory on a new one). */
+  get segmentCount(): number {
+    return this.st.segments;
+  }
+
   private newPost(): number {
     if (this.finished) throw new VigieError('ERR_USAGE', 'NearDupIndex.add after finish()');
     const post = this.posts++;
@@ -389,12 +413,17 @@ export class NearDupIndex {
     if (local >= seg.starts.length) {
       seg.starts = grown(seg.starts, local + 1);
       seg.lens = grown(seg.lens, local + 1);
+      seg.sorted = grown(seg.sorted, local + 1);
     }
     seg.starts[local] = at;
     seg.lens[local] = count;
     const bins = seg.bins;
-    if ((local + 1) * bins > seg.sigs.length) seg.sigs = grown(seg.sigs, (local + 1) * bins);
-    for (let i = 0, w = local * bins; i < bins; i++) seg.sigs[w + i] = sig8[sigFrom + i];
+    const stride = seg.words * 4;
+    if ((local + 1) * stride > seg.sigs.length) {
+      seg.sigs = grown(seg.sigs, (local + 1) * stride);
+      seg.sigs32 = new Int32Array(seg.sigs.buffer);
+    }
+    for (let i = 0, w = local * stride; i < bins; i++) seg.sigs[w + i] = sig8[sigFrom + i];
     seg.used = at + count;
     seg.addExact(hi, lo, d);
     if (this.prev) {
@@ -424,7 +453,7 @@ export class NearDupIndex {
     const cur = this.cur;
     if (cur === null) {
       this.st.segments++;
-      return (this.cur = new Segment(this.distinct, time, this.hasher.bins));
+      return (this.cur = new Segment(this.distinct, time, this.hasher.bins, this.spareBlocks));
     }
     if (
       cur.count > 0 &&
@@ -434,7 +463,7 @@ export class NearDupIndex {
     ) {
       this.closeSegment();
       this.st.segments++;
-      return (this.cur = new Segment(this.distinct, time, this.hasher.bins));
+      return (this.cur = new Segment(this.distinct, time, this.hasher.bins, this.spareBlocks));
     }
     return cur;
   }
@@ -498,6 +527,10 @@ export class NearDupIndex {
       }
     }
     this.compareBuckets(keys, ids, prev ? prev.entries + n : n, cur, prev);
+    // `prev` is dropped now (`cur` becomes the previous segment): its pool blocks (16 MiB each) serve the next
+    // segments, rather than new allocations that each count as external memory and bring on
+    // a full garbage collection.
+    if (prev) for (const b of prev.blocks.splice(0)) this.spareBlocks.push(b);
     this.prev = cur;
   }
 
@@ -515,7 +548,9 @@ export class NearDupIndex {
     const failed = this.failed;
     failed.clear();
     const bins = this.hasher.bins;
-    const minAgree = Math.ceil(bins * (threshold - ESTIMATE_MARGIN));
+    const words = cur.words;
+    // Padding bytes are zero in both signatures, so they always agree: counted in.
+    const minAgree = Math.ceil(bins * (threshold - ESTIMATE_MARGIN)) + words * 4 - bins;
     for (let s = 0; s < m;) {
       const key = keys[s];
       let e = s + 1;
@@ -535,14 +570,15 @@ export class NearDupIndex {
               st.sameGroup++;
               continue;
             }
-            if (failed.has(x, y)) {
-              st.repeated++;
+            // The estimate first: it reads only the two signatures, which stay in cache while
+            // a bucket is walked; only pairs that pass it can be remembered as failed.
+            const sx = x < base ? prev! : cur;
+            if (agree(sx.sigs32, (x - sx.base) * words, cur.sigs32, (y - base) * words, words) < minAgree) {
+              st.estimatedOut++;
               continue;
             }
-            const sx = x < base ? prev! : cur;
-            if (agree(sx.sigs, (x - sx.base) * bins, cur.sigs, (y - base) * bins, bins) < minAgree) {
-              st.estimatedOut++;
-              failed.add(x, y);
+            if (failed.has(x, y)) {
+              st.repeated++;
               continue;
             }
             const sim = this.jaccard(sx, x, cur, y);
@@ -560,17 +596,72 @@ export class NearDupIndex {
   /**
    * Exact Jaccard of the shingle sets of texts `x` (in `sx`) and `y` (in `sy`). Stops early
    * once the threshold is out of reach, then returns a value below the threshold.
+   *
+   * A text verified a second time has its shingles sorted and deduplicated in place (the
+   * pool is read by nothing else), so that texts of popular buckets, verified many times,
+   * are merged as sorted sets: no hash table, and the set sizes are known before the merge
+   * starts, so a pair whose sizes alone put J below the threshold (J <= min / max) costs
+   * nothing. A text verified once (most of them, on varied posts) is not worth a sort
+   * (about 3 µs for 150 shingles): such pairs go through a hash set.
    */
   private jaccard(sx: Segment, x: number, sy: Segment, y: number): number {
+    const lx = x - sx.base;
+    const ly = y - sy.base;
+    const fx = sx.sorted[lx];
+    const fy = sy.sorted[ly];
+    if (fx === 1) sortText(sx, lx);
+    else if (fx === 0) sx.sorted[lx] = 1;
+    if (fy === 1) sortText(sy, ly);
+    else if (fy === 0) sy.sorted[ly] = 1;
+    if (sx.sorted[lx] !== 2 || sy.sorted[ly] !== 2) {
+      this.st.verified++;
+      return this.jaccardHashed(sx, lx, sy, ly);
+    }
+    const nx = sx.lens[lx];
+    const ny = sy.lens[ly];
+    const t = this.options.threshold;
+    if (nx < t * ny || ny < t * nx) {
+      this.st.sizedOut++;
+      return Math.min(nx, ny) / Math.max(nx, ny);
+    }
     this.st.verified++;
-    const px = sx.blocks[sx.starts[x - sx.base] >>> BLOCK_BITS];
-    const ax = sx.starts[x - sx.base] & BLOCK_MASK;
-    const bx = ax + sx.lens[x - sx.base];
-    const py = sy.blocks[sy.starts[y - sy.base] >>> BLOCK_BITS];
+    const px = sx.blocks[sx.starts[lx] >>> BLOCK_BITS];
+    const py = sy.blocks[sy.starts[ly] >>> BLOCK_BITS];
+    const ax = sx.starts[lx] & BLOCK_MASK;
+    const ay = sy.starts[ly] & BLOCK_MASK;
+    const bx = ax + nx;
+    const by = ay + ny;
+    // J >= t  <=>  inter >= t (nx + ny) / (1 + t); inter can still grow by at most what is
+    // left of either set. The margin keeps a pair at exactly J = t (common in short texts)
+    // from being cut by rounding.
+    const need = (t / (1 + t)) * (nx + ny) - 1e-6;
+    let i = ax;
+    let j = ay;
+    let inter = 0;
+    while (i < bx && j < by) {
+      const a = px[i];
+      const b = py[j];
+      inter += a === b ? 1 : 0;
+      i += a <= b ? 1 : 0;
+      j += b <= a ? 1 : 0;
+      if (inter + Math.min(bx - i, by - j) < need) break;
+    }
+    return inter / (nx + ny - inter);
+  }
+
+  /**
+   * Jaccard through a stamp-cleared open-addressing set: x's shingles in, y's probed. Works
+   * on sorted and unsorted shingles alike (repeats are counted once).
+   */
+  private jaccardHashed(sx: Segment, lx: number, sy: Segment, ly: number): number {
+    const px = sx.blocks[sx.starts[lx] >>> BLOCK_BITS];
+    const ax = sx.starts[lx] & BLOCK_MASK;
+    const bx = ax + sx.lens[lx];
+    const py = sy.blocks[sy.starts[ly] >>> BLOCK_BITS];
+    const ay = sy.starts[ly] & BLOCK_MASK;
+    const by = ay + sy.lens[ly];
     const t = this.options.threshold;
     const ratio = t / (1 + t); // J >= t  <=>  inter >= ratio * (nx + ny)
-    const ay = sy.starts[y - sy.base] & BLOCK_MASK;
-    const by = ay + sy.lens[y - sy.base];
     // Both sets go into the table: keep it at most half full, or probing never ends.
     const need = 2 * (bx - ax + by - ay);
     let size = this.setKeys.length;
@@ -586,8 +677,8 @@ export class NearDupIndex {
     const a = (this.stamp += 3) - 2;
     if (a > 0x7ffffff0) {
       setStamp.fill(0);
-      this.stamp = 3;
-      return this.jaccard(sx, x, sy, y);
+      this.stamp = 0;
+      return this.jaccardHashed(sx, lx, sy, ly);
     }
     let nx = 0;
     for (let i = ax; i < bx; i++) {
@@ -616,7 +707,7 @@ export class NearDupIndex {
         setKeys[j] = s;
         ny++;
         // ny only grows, inter by at most what is left: stop once the threshold is out of reach.
-        if (inter + (by - i - 1) < ratio * (nx + ny)) return inter / (nx + ny - inter);
+        if (inter + (by - i - 1) < ratio * (nx + ny) - 1e-6) return inter / (nx + ny - inter);
       }
     }
     return inter / (nx + ny - inter);
@@ -697,10 +788,33 @@ export class NearDupIndex {
  */
 const ESTIMATE_MARGIN = 0.25;
 
-/** Bins on which two b-bit signatures agree. */
-function agree(a: Uint8Array, ai: number, b: Uint8Array, bi: number, bins: number): number {
+/**
+ * Sort text `local`'s shingle hashes in place and drop repeats: its `lens` becomes the size
+ * of its shingle set. A library sort (the engine's native typed-array sort) on a view.
+ */
+function sortText(seg: Segment, local: number): void {
+  const start = seg.starts[local];
+  const block = seg.blocks[start >>> BLOCK_BITS];
+  const a = start & BLOCK_MASK;
+  const b = a + seg.lens[local];
+  block.subarray(a, b).sort();
+  let w = a;
+  for (let r = a; r < b; r++) if (r === a || block[r] !== block[w - 1]) block[w++] = block[r];
+  seg.lens[local] = w - a;
+  seg.sorted[local] = 2;
+}
+
+/**
+ * Bins on which two b-bit signatures agree, four bins per 32-bit word: the high bit of each
+ * byte of `t` is set exactly when that byte of a ^ b is zero (no borrow crosses bytes).
+ */
+function agree(a: Int32Array, ai: number, b: Int32Array, bi: number, words: number): number {
   let n = 0;
-  for (let k = 0; k < bins; k++) n += a[ai + k] === b[bi + k] ? 1 : 0;
+  for (let k = 0; k < words; k++) {
+    const d = a[ai + k] ^ b[bi + k];
+    const t = ~(((d & 0x7f7f7f7f) + 0x7f7f7f7f) | d | 0x7f7f7f7f);
+    n += Math.imul((t >>> 7) & 0x01010101, 0x01010101) >>> 24;
+  }
   return n;
 }
 

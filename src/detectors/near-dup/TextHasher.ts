@@ -38,7 +38,7 @@ export interface HasherOptions {
 
 /**
  * Hashes one text at a time into reusable buffers. After {@link TextHasher.hash} returns
- * true: `shingles[0 .. count)`, `hi`/`lo`; after {@link TextHasher.bandKeys}: `keys`, `sig8`.
+ * true: `hi`/`lo`, `shingles[0 .. count)`; after {@link TextHasher.bandKeys}: `keys`, `sig8`.
  *
  * @example
  * const h = new TextHasher(NEAR_DUP_DEFAULTS);
@@ -76,6 +76,9 @@ export class TextHasher {
   /** Random odd multipliers of the band keys, one per signature value. */
   private readonly mult: Int32Array;
   private readonly probes: Int32Array;
+  /** Start values of the exact-key chains (from the seed). */
+  private readonly keySeedA: number;
+  private readonly keySeedB: number;
 
   constructor(readonly options: Readonly<HasherOptions>) {
     const o = options;
@@ -97,6 +100,8 @@ export class TextHasher {
     for (let i = 0; i < this.bins; i++) this.mult[i] = (rnd() * 4294967296) | 0 | 1;
     this.probes = new Int32Array(this.bins * PROBES);
     for (let i = 0; i < this.probes.length; i++) this.probes[i] = Math.floor(rnd() * this.bins);
+    this.keySeedA = (rnd() * 4294967296) | 0;
+    this.keySeedB = (rnd() * 4294967296) | 0;
   }
 
   /**
@@ -105,6 +110,7 @@ export class TextHasher {
    */
   hash(text: string | null): boolean {
     if (!this.normalise(text)) return false;
+    this.exactKey();
     this.shingleInto(this.shingles, 0);
     return true;
   }
@@ -129,8 +135,8 @@ export class TextHasher {
 
   /**
    * Hash the shingles of the last normalised text into `out` from `at` (so the index can
-   * write them straight into its pool, without a copy), its one-permutation signature and
-   * the exact-copy key.
+   * write them straight into its pool, without a copy) and its one-permutation signature
+   * (the exact-copy key is {@link TextHasher.exactKey}'s).
    * Every step is independent of the previous shingle's, so the loop runs at the CPU's
    * throughput rather than at a hash chain's latency; the running minimum is taken without a
    * branch, which the CPU could not predict.
@@ -140,8 +146,6 @@ export class TextHasher {
     const { bins, sig, t0, t1, t2, t3, t4 } = this;
     const buf = this.norm;
     sig.fill(EMPTY);
-    let sumA = 0;
-    let sumB = 0;
     let c1 = buf[0];
     let c2 = buf[1];
     let c3 = buf[2];
@@ -158,8 +162,6 @@ export class TextHasher {
       s = Math.imul(s ^ (s >>> 16), 0x85ebca6b);
       s ^= s >>> 13;
       shingles[w++] = s;
-      sumA = (sumA + s) | 0;
-      sumB = (sumB + Math.imul(s, i)) | 0;
       // One-permutation hashing: the top bits pick the bin, the low 31 bits compete for its minimum.
       const bin = ((s >>> 16) * bins) >>> 16;
       const v = sig[bin];
@@ -167,10 +169,33 @@ export class TextHasher {
       sig[bin] = v + (dlt & (dlt >> 31));
     }
     this.count = w - at;
-    // Two sums of the shingle hashes (one weighted by position) and the length: texts that
-    // differ anywhere differ in them, except with probability ~2^-64.
-    this.hi = fmix32(sumA ^ n) | 0;
-    this.lo = fmix32(sumB + Math.imul(n, 0x9e3779b1)) | 0;
+  }
+
+  /**
+   * The 64-bit exact-copy key of the last normalised text (`hi`, `lo`), computed before any
+   * shingle so that an exact copy (a quarter of posts in copy-paste campaigns) costs only
+   * its normalisation and this pass. Two independent multiply-xor chains over pairs of code
+   * units, seeded, finalised with the length: equal texts, equal keys; texts that differ
+   * anywhere differ in the key except with probability about 2^-64. The chains are
+   * independent of each other, so the CPU runs them side by side.
+   */
+  exactKey(): void {
+    const n = this.length;
+    const buf = this.norm;
+    let a = this.keySeedA;
+    let b = this.keySeedB;
+    let i = 0;
+    for (; i + 1 < n; i += 2) {
+      const w = buf[i] | (buf[i + 1] << 16);
+      a = Math.imul(((a << 5) | (a >>> 27)) ^ w, 0x9e3779b1);
+      b = Math.imul(((b << 7) | (b >>> 25)) ^ w, 0x85ebca77);
+    }
+    if (i < n) {
+      a = Math.imul(((a << 5) | (a >>> 27)) ^ buf[i] ^ 0x10000, 0x9e3779b1);
+      b = Math.imul(((b << 7) | (b >>> 25)) ^ buf[i] ^ 0x10000, 0x85ebca77);
+    }
+    this.hi = fmix32(a ^ n) | 0;
+    this.lo = fmix32(b + Math.imul(n, 0xc2b2ae35)) | 0;
   }
 
   /** Densify the signature of the last text and cut it into band keys (`keys`). */

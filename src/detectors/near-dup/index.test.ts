@@ -341,6 +341,48 @@ test('hashing in worker threads gives the same groups, similarities and counts a
   assert.ok(serial.stats.groups > 100 && serial.stats.truncated >= 1);
 });
 
+test('worker threads across segment changes: copies they remember from a closed segment are rehashed, same groups', async () => {
+  // Small segments: a worker remembers texts of a segment the index has already closed and
+  // sends their copies as keys only; the index must hash those posts itself.
+  const posts = [...syntheticPosts(4000, { seed: 9, recent: 600 })];
+  const texts = posts.map((p) => p.text);
+  const times = posts.map((p) => p.time);
+  const options = { maxSegmentTexts: 250 };
+  const serial = group(texts, options, times);
+  const par = new ParallelNearDup(new NearDupIndex(options), 2);
+  for (let i = 0; i < texts.length; i += 500) await par.add(texts.slice(i, i + 500), times.slice(i, i + 500));
+  const res = await par.finish();
+  assert.ok(serial.stats.segments > 5 && serial.stats.exactDuplicates > 500);
+  assert.deepEqual(res.stats, serial.stats);
+  assert.deepEqual(res.groupOf, serial.groupOf);
+  assert.deepEqual(res.similarity, serial.similarity);
+});
+
+test('verification: texts met in many candidate pairs (sorted-merge path) give the exact Jaccard', () => {
+  // One template, 400 variants with 1-3 words changed: every text is verified several times,
+  // so most pairs go through the sorted merge; every verified pair must be a true >= 0.8 pair.
+  const words = LONG.split(' ');
+  const rnd = mulberry32(4);
+  const texts = Array.from({ length: 400 }, () => {
+    const w = [...words];
+    for (let k = 0, m = 1 + Math.floor(rnd() * 3); k < m; k++)
+      w[Math.floor(rnd() * w.length)] = `mot${Math.floor(rnd() * 50)}`;
+    return w.join(' ');
+  });
+  const res = group(texts);
+  assert.ok(res.stats.verified > 400, `${res.stats.verified} verifications`);
+  const sets = texts.map((t) => shingles(normaliseForMatching(t)));
+  // Each text's similarity is the best verified Jaccard; it must equal a brute-force value.
+  for (let i = 0; i < texts.length; i++) {
+    if (res.groupOf[i] === -1 || res.similarity[i] === 1) continue;
+    let found = false;
+    for (let j = 0; j < texts.length && !found; j++)
+      if (j !== i && Math.abs(jaccard(sets[i], sets[j]) - res.similarity[i]) < 1e-6) found = true;
+    assert.ok(found, `post ${i}: similarity ${res.similarity[i]} is no pair's Jaccard`);
+    assert.ok(res.similarity[i] >= 0.8);
+  }
+});
+
 test('radix sort is a stable sort by unsigned key', () => {
   const n = 10_000;
   const keys = new Int32Array(n);
@@ -393,6 +435,26 @@ describe('near-dup on a workspace', () => {
       for await (const chunk of store.streamPostTexts({ kinds: ['original'] }))
         noReposts.push(...chunk.postIds);
       assert.deepEqual(noReposts, ['p1', 'p2', 'p3', 'p4', 'p6']);
+      // textsOnly: the same refs, times and texts, in the same order, without the id columns.
+      const full = { refs: [] as number[], times: [] as number[], texts: [] as (string | null)[] };
+      const lean = { refs: [] as number[], times: [] as number[], texts: [] as (string | null)[] };
+      const into = (
+        o: typeof full,
+        c: { refs: Float64Array; times: Float64Array; texts: (string | null)[] },
+      ) => {
+        o.refs.push(...c.refs);
+        o.times.push(...c.times);
+        o.texts.push(...c.texts);
+      };
+      for await (const c of store.streamPostTexts()) into(full, c);
+      for await (const c of store.streamPostTexts({ textsOnly: true })) {
+        into(lean, c);
+        assert.equal(c.postIds.length + c.platforms.length + c.accountIds.length, 0);
+      }
+      assert.deepEqual(lean, full);
+      assert.equal(full.texts[5], null);
+      // A consumer that stops after the first chunk closes the stream cleanly.
+      for await (const c of store.streamPostTexts({ textsOnly: true })) if (c.texts.length) break;
 
       const run = await findNearDuplicates(store);
       assert.equal(run.stats.posts, 5); // the repost is left out by default
@@ -410,6 +472,8 @@ describe('near-dup on a workspace', () => {
       // With hashing in worker threads: the same groups stored; bad worker counts refused.
       const par = await findNearDuplicates(store, { workers: 2 });
       assert.deepEqual({ ...par.stats, seconds: 0 }, { ...run.stats, seconds: 0 });
+      const one = await findNearDuplicates(store, { workers: 0 });
+      assert.deepEqual({ ...one.stats, seconds: 0 }, { ...run.stats, seconds: 0 });
       await assert.rejects(findNearDuplicates(store, { workers: -1 }), /workers must be/);
 
       // A re-run replaces the groups rather than adding to them.

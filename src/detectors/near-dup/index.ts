@@ -11,6 +11,7 @@
  */
 import type { PostKind } from '../../model/post.js';
 import type { Store } from '../../store/store.js';
+import { availableParallelism } from 'node:os';
 import { VigieError } from '../../util/errors.js';
 import type { Detector, DetectorContext, DetectResult } from '../types.js';
 import {
@@ -37,15 +38,23 @@ export interface NearDupDetectorOptions extends NearDupOptions {
   /**
    * Worker threads that hash texts while this thread runs the index (0: hash here). The
    * groups are the same; it trades extra CPU (copies to shared memory) for wall time, so it
-   * pays only on idle cores (see README.md, Measured).
+   * pays only on idle cores (see README.md, Measured). `'auto'` (the default): 2 workers
+   * when the machine has at least 2 cores, started once {@link AUTO_WORKERS_AFTER} posts
+   * have been read (a small workspace is done before threads would start), and hashing on
+   * this thread if they cannot be started.
    */
-  workers: number;
+  workers: number | 'auto';
 }
+
+/** With `workers: 'auto'`, posts read before the worker threads start. */
+export const AUTO_WORKERS_AFTER = 100_000;
+/** Posts handed to the workers at once: a store chunk (2,048 rows) is too small a batch. */
+const BATCH = 16_384;
 
 export const NEAR_DUP_DETECTOR_DEFAULTS: Readonly<NearDupDetectorOptions> = Object.freeze({
   ...NEAR_DUP_DEFAULTS,
   kinds: ['original', 'reply', 'quote'] as PostKind[],
-  workers: 0,
+  workers: 'auto' as const,
 });
 
 export interface NearDupRun {
@@ -67,26 +76,43 @@ export async function findNearDuplicates(
 ): Promise<NearDupRun> {
   const t0 = performance.now();
   const { kinds, workers, ...indexOptions } = { ...NEAR_DUP_DETECTOR_DEFAULTS, ...options };
-  if (!(Number.isInteger(workers) && workers >= 0 && workers <= 64))
-    throw new VigieError('ERR_USAGE', 'near-dup: workers must be an integer in [0, 64]');
+  if (workers !== 'auto' && !(Number.isInteger(workers) && workers >= 0 && workers <= 64))
+    throw new VigieError('ERR_USAGE', 'near-dup: workers must be an integer in [0, 64] or "auto"');
   const index = new NearDupIndex(indexOptions);
-  const parallel = workers > 0 ? new ParallelNearDup(index, workers) : null;
+  let auto = workers === 'auto' && availableParallelism() >= 2;
+  let parallel = typeof workers === 'number' && workers > 0 ? new ParallelNearDup(index, workers) : null;
   let refs = new Float64Array(1 << 16);
   let n = 0;
   let res: NearDupResult;
+  let batchTexts: (string | null)[] = [];
+  let batchTimes: number[] = [];
   try {
-    for await (const chunk of store.streamPostTexts({ kinds })) {
+    for await (const chunk of store.streamPostTexts({ kinds, textsOnly: true })) {
       if (n + chunk.refs.length > refs.length) {
         const bigger = new Float64Array(Math.max(n + chunk.refs.length, refs.length * 2));
         bigger.set(refs.subarray(0, n));
         refs = bigger;
       }
       refs.set(chunk.refs, n);
-      if (parallel) await parallel.add(chunk.texts, chunk.times);
-      else for (let i = 0; i < chunk.texts.length; i++) index.add(chunk.texts[i], chunk.times[i]);
+      if (auto && n >= AUTO_WORKERS_AFTER) {
+        auto = false;
+        parallel = startWorkers(index, log);
+      }
+      if (parallel) {
+        for (let i = 0; i < chunk.texts.length; i++) {
+          batchTexts.push(chunk.texts[i]);
+          batchTimes.push(chunk.times[i]);
+        }
+        if (batchTexts.length >= BATCH) {
+          await parallel.add(batchTexts, batchTimes);
+          batchTexts = [];
+          batchTimes = [];
+        }
+      } else for (let i = 0; i < chunk.texts.length; i++) index.add(chunk.texts[i], chunk.times[i]);
       n += chunk.refs.length;
       if ((n & 0xfffff) < chunk.refs.length) log(`near-dup: ${n} posts indexed`);
     }
+    if (parallel && batchTexts.length > 0) await parallel.add(batchTexts, batchTimes);
     res = parallel ? await parallel.finish() : index.finish();
   } catch (e) {
     await parallel?.close(); // idle workers would keep the process alive
@@ -115,12 +141,23 @@ export async function findNearDuplicates(
   return { stats: { ...res.stats, rowsStored, seconds: (performance.now() - t0) / 1000 }, messages };
 }
 
+/** Two hash workers for `workers: 'auto'`, or null (hash on this thread) when threads cannot start. */
+function startWorkers(index: NearDupIndex, log: (m: string) => void): ParallelNearDup | null {
+  try {
+    return new ParallelNearDup(index, 2);
+  } catch (e) {
+    log(`near-dup: worker threads unavailable (${(e as Error).message}); hashing on one thread`);
+    return null;
+  }
+}
+
 /** The detector wrapper: `vigie detect --only near-dup`, and a prerequisite of `coordination`'s `co-text` layer. */
 export const nearDupDetector: Detector<NearDupDetectorOptions> = {
   name: 'near-dup',
   version: '0.1.0',
   channel: 'coordination',
-  description: 'groups near-duplicate texts (MinHash + LSH, exact Jaccard >= 0.8) for the co-text layer',
+  description:
+    'groups near-duplicate texts (MinHash + LSH, exact Jaccard >= 0.8) for the co-text layer; hashes in 2 worker threads on large workspaces',
   defaults: NEAR_DUP_DETECTOR_DEFAULTS,
   async detect(ctx: DetectorContext, options?: Partial<NearDupDetectorOptions>): Promise<DetectResult> {
     const run = await findNearDuplicates(ctx.store, { seed: ctx.seed, ...options }, ctx.log);

@@ -4,7 +4,9 @@
  * buckets, verification, union-find) on the calling thread. Texts go to the workers through
  * SharedArrayBuffers (one copy of the UTF-16 code units, no structured clone, no garbage per
  * text) and come back the same way; batches are pipelined, so the index commits batch k
- * while the workers hash batch k + 1. The groups are the same as {@link NearDupIndex.add}'s.
+ * while the workers hash batch k + 1; the shared buffers are posted to a worker only when they
+ * change. A worker sends an exact copy of a text it hashed before as its key alone
+ * ({@link SeenKeys}). The groups are the same as {@link NearDupIndex.add}'s.
  *
  * @example
  * const p = new ParallelNearDup(new NearDupIndex(), 2);
@@ -17,15 +19,19 @@ import type { TextHasher } from './TextHasher.js';
 
 /** Int32 values per text in `meta` before its band keys: state, hi, lo, count, shingle position. */
 export const META = 5;
-/** `meta` state: not matched (null or short), matched, or left for the main thread (no room). */
+/**
+ * `meta` state: not matched (null or short), matched, left for the main thread (no room),
+ * or an exact copy of a text this worker hashed earlier (key only, no shingles).
+ */
 const SHORT = 0;
 const OK = 1;
 const LEFT = 2;
+const COPY = 3;
 /** Added to the state when the text was truncated. */
 const TRUNCATED = 4;
 
 /** Shared buffers of one batch slot. */
-interface Slot {
+export interface Slot {
   text: SharedArrayBuffer; // UTF-16 code units, texts end to end
   /** Per text: start in `text` (code units), and its length (-1 for null). */
   starts: SharedArrayBuffer;
@@ -36,8 +42,11 @@ interface Slot {
 }
 
 /** One worker's share of a batch. */
-export interface HashJob extends Slot {
+export interface HashJob {
   id: number;
+  /** Which of the two batch slots; `buffers` only when the worker has not seen this slot's current buffers. */
+  slot: number;
+  buffers?: Slot;
   from: number;
   to: number;
   /** This range's region of `shingles`: [shFrom, shEnd). */
@@ -45,16 +54,66 @@ export interface HashJob extends Slot {
   shEnd: number;
   bands: number;
   bins: number;
+  /** The index's segment count when the batch was sent: a new one clears the worker's seen keys. */
+  segment: number;
+}
+
+/**
+ * Exact-copy keys of the texts a worker has hashed in full, so that a later copy of one is
+ * sent back as its key alone, without hashing its shingles. The index decides: a key it
+ * does not find in its open segment (a copy of a text of a closed segment, met just after a
+ * segment change) is hashed again on the main thread. Open addressing on (hi, lo); cleared
+ * on a new segment and when full, which only costs some copies a full hash.
+ */
+/** Slots of {@link SeenKeys} (cleared at half full: 1M keys, 18 MB per worker). */
+const SEEN_SIZE = 1 << 21;
+
+export class SeenKeys {
+  private readonly his = new Int32Array(SEEN_SIZE);
+  private readonly los = new Int32Array(SEEN_SIZE);
+  private readonly used = new Uint8Array(SEEN_SIZE);
+  private size = 0;
+  segment = -1;
+  static readonly SIZE = 1 << 21;
+
+  /** True when (hi, lo) was added before; adds it otherwise. */
+  testAndAdd(hi: number, lo: number): boolean {
+    const mask = SEEN_SIZE - 1;
+    const { his, los, used } = this;
+    let i = (hi ^ Math.imul(lo, 0x9e3779b1)) & mask;
+    while (used[i] === 1) {
+      if (his[i] === hi && los[i] === lo) return true;
+      i = (i + 1) & mask;
+    }
+    if (this.size * 2 >= SEEN_SIZE) {
+      this.clear();
+      i = (hi ^ Math.imul(lo, 0x9e3779b1)) & mask;
+    }
+    used[i] = 1;
+    his[i] = hi;
+    los[i] = lo;
+    this.size++;
+    return false;
+  }
+
+  clear(): void {
+    if (this.size > 0) this.used.fill(0);
+    this.size = 0;
+  }
 }
 
 /** Hash texts [from, to) of a job (run by the workers; exported for them). */
-export function hashRange(h: TextHasher, job: HashJob): void {
-  const text = Buffer.from(job.text);
-  const starts = new Int32Array(job.starts);
-  const lens = new Int32Array(job.lens);
-  const meta = new Int32Array(job.meta);
-  const sig8 = new Uint8Array(job.sig8);
-  const sh = new Int32Array(job.shingles);
+export function hashRange(h: TextHasher, job: HashJob, slot: Slot, seen: SeenKeys): void {
+  if (job.segment !== seen.segment) {
+    seen.clear();
+    seen.segment = job.segment;
+  }
+  const text = Buffer.from(slot.text);
+  const starts = new Int32Array(slot.starts);
+  const lens = new Int32Array(slot.lens);
+  const meta = new Int32Array(slot.meta);
+  const sig8 = new Uint8Array(slot.sig8);
+  const sh = new Int32Array(slot.shingles);
   const { bands, bins } = job;
   const stride = META + bands;
   let at = job.shFrom;
@@ -67,6 +126,13 @@ export function hashRange(h: TextHasher, job: HashJob): void {
       meta[m] = SHORT | trunc;
       continue;
     }
+    h.exactKey();
+    meta[m + 1] = h.hi;
+    meta[m + 2] = h.lo;
+    if (seen.testAndAdd(h.hi, h.lo)) {
+      meta[m] = COPY | trunc;
+      continue;
+    }
     if (at + h.length > job.shEnd) {
       meta[m] = LEFT | trunc;
       continue;
@@ -74,8 +140,6 @@ export function hashRange(h: TextHasher, job: HashJob): void {
     h.shingleInto(sh, at);
     h.bandKeys();
     meta[m] = OK | trunc;
-    meta[m + 1] = h.hi;
-    meta[m + 2] = h.lo;
     meta[m + 3] = h.count;
     meta[m + 4] = at;
     for (let b = 0; b < bands; b++) meta[m + META + b] = h.keys[b];
@@ -98,6 +162,8 @@ export class ParallelNearDup {
   private failure: Error | null = null;
   private nextId = 0;
   private readonly slots: Slot[] = [];
+  /** Per worker, the slot buffers it was last sent: buffers are sent again only when they grow. */
+  private readonly sent: (Slot | undefined)[][] = [];
   private turn = 0;
   private pending: Pending | null = null;
   private readonly bands: number;
@@ -176,8 +242,7 @@ export class ParallelNearDup {
     this.commit(p);
   }
 
-  private slotFor(n: number, chars: number): Slot {
-    const i = this.turn++ & 1;
+  private slotFor(i: number, n: number, chars: number): Slot {
     const s = this.slots[i];
     const shingles = chars + 8 * n;
     if (
@@ -203,7 +268,8 @@ export class ParallelNearDup {
     const n = texts.length;
     let chars = 0;
     for (const t of texts) if (t !== null) chars += Math.min(t.length, this.rawCap);
-    const slot = this.slotFor(n, chars);
+    const slotIndex = this.turn++ & 1;
+    const slot = this.slotFor(slotIndex, n, chars);
     const buf = Buffer.from(slot.text);
     const starts = new Int32Array(slot.starts);
     const lens = new Int32Array(slot.lens);
@@ -231,15 +297,18 @@ export class ParallelNearDup {
     const done: Promise<void>[] = [];
     for (let w = 0; w + 1 < cut.length; w++) {
       const id = this.nextId++;
+      const sent = (this.sent[w] ??= []);
       const job: HashJob = {
-        ...slot,
         id,
+        slot: slotIndex,
+        buffers: sent[slotIndex] === slot ? undefined : slot,
         from: cut[w],
         to: cut[w + 1],
         shFrom: shCut[w],
         shEnd: shCut[w + 1],
         bands: this.bands,
         bins: this.bins,
+        segment: this.index.segmentCount,
       };
       done.push(
         new Promise<void>((resolve, reject) =>
@@ -247,6 +316,7 @@ export class ParallelNearDup {
         ),
       );
       this.workers[w].postMessage(job);
+      sent[slotIndex] = slot;
     }
     return { slot, texts, times, done: Promise.all(done) };
   }
@@ -261,7 +331,10 @@ export class ParallelNearDup {
       const state = meta[m];
       const kind = state & 3;
       if (kind === LEFT) this.index.add(p.texts[i], p.times[i]);
-      else
+      else if (kind === COPY) {
+        if (!this.index.addCopy(p.times[i], (state & TRUNCATED) !== 0, meta[m + 1], meta[m + 2]))
+          this.index.add(p.texts[i], p.times[i]);
+      } else
         this.index.addHashed(
           p.times[i],
           kind === OK,

@@ -49,42 +49,57 @@ export async function* streamPostTexts(
   options: PostTextStreamOptions = {},
 ): AsyncGenerator<PostTextChunk> {
   const where = kindFilter(options.kinds);
+  const textsOnly = options.textsOnly === true;
   const conn = await instance.connect();
+  let next: Promise<DuckDBDataChunk | null> | null = null;
   try {
+    // Every string column costs a native call and a UTF-8 decode per row on this thread:
+    // the near-duplicate detector reads refs, times and texts only.
     const result = await conn.stream(
-      `SELECT CAST(rowid AS DOUBLE) AS ref, platform, post_id, account_id,
-         CAST(epoch_ms(created_at) AS DOUBLE) AS t, text
+      `SELECT CAST(rowid AS DOUBLE) AS ref, CAST(epoch_ms(created_at) AS DOUBLE) AS t, text
+         ${textsOnly ? '' : ', platform, post_id, account_id'}
        FROM posts WHERE ${where} ORDER BY created_at, platform, post_id`,
     );
+    // The next chunk is asked for before this one is converted, so that the engine's threads
+    // produce it while this thread decodes strings and the caller indexes them.
+    next = result.fetchChunk();
     for (;;) {
-      const chunk = await result.fetchChunk();
+      const chunk = await next;
+      next = null;
       if (!chunk || chunk.rowCount === 0) break;
+      next = result.fetchChunk();
       const n = chunk.rowCount;
-      const ref = chunk.getColumnVector(0);
-      const plat = chunk.getColumnVector(1);
-      const pid = chunk.getColumnVector(2);
-      const acc = chunk.getColumnVector(3);
-      const time = chunk.getColumnVector(4);
-      const text = chunk.getColumnVector(5);
       const out: PostTextChunk = {
         refs: new Float64Array(n),
-        platforms: new Array(n),
-        postIds: new Array(n),
-        accountIds: new Array(n),
+        platforms: textsOnly ? [] : new Array(n),
+        postIds: textsOnly ? [] : new Array(n),
+        accountIds: textsOnly ? [] : new Array(n),
         times: new Float64Array(n),
         texts: new Array(n),
       };
+      const ref = chunk.getColumnVector(0);
+      const time = chunk.getColumnVector(1);
+      const text = chunk.getColumnVector(2);
       for (let i = 0; i < n; i++) {
         out.refs[i] = ref.getItem(i) as number;
-        out.platforms[i] = plat.getItem(i) as string;
-        out.postIds[i] = pid.getItem(i) as string;
-        out.accountIds[i] = acc.getItem(i) as string;
         out.times[i] = time.getItem(i) as number;
         out.texts[i] = text.getItem(i) as string | null;
+      }
+      if (!textsOnly) {
+        const plat = chunk.getColumnVector(3);
+        const pid = chunk.getColumnVector(4);
+        const acc = chunk.getColumnVector(5);
+        for (let i = 0; i < n; i++) {
+          out.platforms[i] = plat.getItem(i) as string;
+          out.postIds[i] = pid.getItem(i) as string;
+          out.accountIds[i] = acc.getItem(i) as string;
+        }
       }
       yield out;
     }
   } finally {
+    // A caller that stops early leaves a fetch in flight: let it settle before closing.
+    await next?.catch(() => undefined);
     conn.closeSync();
   }
 }
