@@ -3,7 +3,8 @@
  * narratives (10 keywords, 2 of them prefixes, and 5 phrases each: 1,500 terms), on the
  * synthetic multilingual posts of the near-duplicate bench (fr, en, de, es, ru; accents,
  * URLs, mentions), then the same with 10 of the narratives carrying a regular expression,
- * with terms absent from the posts, and over worker threads (ParallelNarrativeMatcher).
+ * with terms absent from the posts, and over worker threads (ParallelNarrativeMatcher) and
+ * the workers' loop (`encodeBatch`, compact codes, no hit objects) on this thread.
  *
  *   npm run build && node dist/bench/narratives/run.js [--posts 1000000] [--narratives 100] [--workers 2] [--repeat 3]
  *
@@ -14,7 +15,7 @@ import { MAX_MATCH_CHARS, NarrativeMatcher } from '../../src/narratives/matcher.
 import { ParallelNarrativeMatcher } from '../../src/narratives/parallel.js';
 import { normaliseInto } from '../../src/detectors/near-dup/normalise.js';
 import type { NarrativeDefinition } from '../../src/narratives/definition.js';
-import { mulberry32 } from '../../src/util/rng.js';
+import { benchNarratives } from './defs.js';
 import { syntheticPosts } from '../near-dup/synthetic.js';
 
 function arg(name: string, def: number): number {
@@ -33,38 +34,6 @@ const mb = (b: number) => `${Math.round(b / 2 ** 20)} MB`;
 
 const texts: string[] = [];
 for (const p of syntheticPosts(N, { seed: 7 })) texts.push(p.text);
-
-// Terms drawn from the posts' own words, among the rarer ones (seen 1 to 5 times in a sample
-// of 20,000 posts), so that matching does real work (hits, phrase checks) at the rate a
-// narrative of interest has: a small share of posts, not most of them.
-const rand = mulberry32(99);
-const freq = new Map<string, number>();
-for (let i = 0; i < Math.min(20_000, texts.length); i++)
-  for (const w of texts[i].split(/[^\p{L}]+/u)) if (w.length >= 4) freq.set(w, (freq.get(w) ?? 0) + 1);
-const words = [...freq].filter(([, n]) => n <= 5).map(([w]) => w);
-const pick = () => words[Math.floor(rand() * words.length)];
-
-// Letters no vocabulary of the generator combines this way: terms that never match, so the
-// run measures scanning and probing alone.
-const randAbsent = mulberry32(5);
-const absent = () => `zq${words[Math.floor(randAbsent() * words.length)]}`;
-
-function narratives(withRegex: number, term = pick): NarrativeDefinition[] {
-  return Array.from({ length: K }, (_, k) => ({
-    id: `n${k}`,
-    name: `narrative ${k}`,
-    description: '',
-    languages: ['fr', 'en', 'de', 'ru'],
-    keywords: Array.from({ length: 10 }, (_, j) => (j < 2 ? term().slice(0, 4) + '*' : term())),
-    phrases: Array.from({ length: 5 }, () => `${term()} ${term()}`),
-    regexes: k < withRegex ? [`${pick().slice(0, 4).toLowerCase()}\\w{0,10}\\s\\w{0,12}`] : [],
-    exclude: [],
-    minTerms: 1,
-    techniques: [],
-    examples: [],
-    source: 'bench',
-  }));
-}
 
 /**
  * Times `body` REPEAT times and prints the best wall and best CPU rate: the machine is shared,
@@ -99,6 +68,34 @@ async function run(label: string, defs: NarrativeDefinition[]): Promise<void> {
       for (const t of texts) hits += m.match(t).length;
     },
     () => `${defs.length} narratives, ${m.termCount} terms, ${hits} narrative hits`,
+  );
+}
+
+/**
+ * What each worker does, on one thread: batches of 8,192 posts as one string plus offsets
+ * through `encodeBatch` (the strings are joined before timing, as the main thread does).
+ */
+async function runBatches(label: string, defs: NarrativeDefinition[]): Promise<void> {
+  const m = new NarrativeMatcher(defs);
+  const batches: { text: string; offsets: Int32Array }[] = [];
+  for (let i = 0; i < texts.length; i += 8192) {
+    const part = texts.slice(i, i + 8192);
+    const offsets = new Int32Array(part.length + 1);
+    part.forEach((t, j) => (offsets[j + 1] = offsets[j] + t.length));
+    batches.push({ text: part.join(''), offsets });
+  }
+  m.encodeBatch(batches[0].text, batches[0].offsets); // warm-up
+  let hits = 0;
+  await timed(
+    label,
+    () => {
+      hits = 0;
+      for (const b of batches) {
+        const codes = m.encodeBatch(b.text, b.offsets);
+        for (let c = 0; c < codes.length; c += 3 + codes[c + 2]) hits++;
+      }
+    },
+    () => `${hits} narrative hits`,
   );
 }
 
@@ -150,9 +147,11 @@ async function runParallel(label: string, defs: NarrativeDefinition[]): Promise<
 const avgLen = texts.reduce((a, t) => a + t.length, 0) / texts.length;
 console.log(`${texts.length} synthetic posts, mean ${avgLen.toFixed(0)} characters`);
 await normaliseOnly();
-await run('no term in the posts', narratives(0, absent));
-const defs = narratives(0);
+const narratives = benchNarratives(texts, K);
+await run('no term in the posts', narratives.absent());
+const defs = narratives.hits(0);
 await run('keywords + phrases', defs);
-await run('with 10 regexes', narratives(10));
+await run('with 10 regexes', narratives.hits(10));
+await runBatches("keywords + phrases, one thread, the workers' loop (encodeBatch)", defs);
 await runParallel('keywords + phrases, worker threads', defs);
 console.log(`peak RSS ${mb(peakRss)}`);

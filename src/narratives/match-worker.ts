@@ -1,7 +1,8 @@
 /**
  * Worker thread of {@link ParallelNarrativeMatcher} (parallel.ts): compiles the narratives
- * once, then matches batches sent as one string plus offsets and answers with compact codes
- * in a transferred Int32Array (no per-post message, no object per hit across threads).
+ * once, then matches batches sent as the posts' UTF-16 code units plus offsets (both
+ * transferred) and answers with compact codes in a transferred Int32Array (no per-post
+ * message, no object per hit across threads).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { NarrativeDefinition } from './definition.js';
@@ -9,9 +10,9 @@ import { NarrativeMatcher } from './matcher.js';
 
 export interface BatchRequest {
   id: number;
-  /** All texts of the batch, concatenated. */
-  text: string;
-  /** Post i is text.slice(offsets[i], offsets[i + 1]). */
+  /** The UTF-16 code units of all texts of the batch, concatenated. */
+  codes: Uint16Array;
+  /** Post i is codes[offsets[i], offsets[i + 1]). */
   offsets: Int32Array;
 }
 
@@ -27,11 +28,7 @@ if (port) {
   const matcher = new NarrativeMatcher(defs);
   port.on('message', (req: BatchRequest) => {
     try {
-      const out: number[] = [];
-      const { text, offsets } = req;
-      for (let i = 0; i + 1 < offsets.length; i++)
-        if (offsets[i + 1] > offsets[i]) matcher.encodeMatch(text.slice(offsets[i], offsets[i + 1]), i, out);
-      const codes = Int32Array.from(out);
+      const codes = matcher.encodeCodes(req.codes, req.offsets);
       port.postMessage({ id: req.id, codes } satisfies BatchReply, [codes.buffer]);
     } catch (e) {
       port.postMessage({ id: req.id, error: (e as Error).message } satisfies BatchReply);

@@ -251,6 +251,10 @@ test('the matcher gives the same hits, terms and order as the two-pass reference
 test('worker threads give the same hits as the single-thread matcher, in post order', async () => {
   const texts: (string | null)[] = corpus(1500, 7);
   texts.splice(10, 0, null, '');
+  // Longer than matching reads (the worker is sent only that much of it): terms after 20,000
+  // invisible characters (read: they normalise to nothing), and terms past the read limit.
+  const some = corpus(40, 9).join(' ');
+  texts.splice(20, 0, '\u200b'.repeat(20_000) + some, 'y '.repeat(20_000) + some);
   const serial = new NarrativeMatcher(DEFS);
   const pool = new ParallelNarrativeMatcher(DEFS, { workers: 2 });
   try {
@@ -265,4 +269,30 @@ test('worker threads give the same hits as the single-thread matcher, in post or
   } finally {
     await pool.close();
   }
+});
+
+test('encodeBatch on one concatenated string gives the codes of encodeMatch post by post', () => {
+  const texts = corpus(800, 11);
+  texts.splice(5, 0, '', '');
+  const m = new NarrativeMatcher(DEFS);
+  const offsets = new Int32Array(texts.length + 1);
+  texts.forEach((t, i) => (offsets[i + 1] = offsets[i] + t.length));
+  const want: number[] = [];
+  texts.forEach((t, i) => m.encodeMatch(t, i, want));
+  // Twice: the matcher's batch buffers are reused and must not carry a batch into the next.
+  for (let r = 0; r < 2; r++) assert.deepEqual([...m.encodeBatch(texts.join(''), offsets)], want);
+  assert.ok(want.length > 300, `only ${want.length} codes`);
+});
+
+test('a narrative found by one term alone is a shared frozen hit, equal to a fresh one', () => {
+  const m = new NarrativeMatcher(DEFS);
+  const singles = corpus(500, 3)
+    .flatMap((t) => m.match(t))
+    .filter((h) => h.terms.length === 1);
+  assert.ok(singles.length > 50);
+  for (const h of singles) {
+    assert.ok(Object.isFrozen(h) && Object.isFrozen(h.terms));
+    assert.deepEqual(h, { index: h.index, id: DEFS[h.index].id, terms: [...h.terms] });
+  }
+  assert.throws(() => singles[0].terms.push('x'), TypeError);
 });

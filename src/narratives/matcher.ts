@@ -15,21 +15,31 @@
  * automata would need a second pass to enforce word boundaries, which the word dictionary
  * gives for free (cost: one hash probe per word, no allocation per post without a match).
  *
- * Speed (docs/benchmarks.md, "Narratives"): word hashes are looked up in an open-addressing
- * table in typed arrays (a hit is confirmed on the characters of the term, flattened into one
- * array), the matched terms of a post are kept in typed arrays and linked lists, and the
- * normalised text regexes need is decoded in one call; large workspaces are matched over
- * worker threads (parallel.ts).
+ * Speed (docs/benchmarks.md, "Narratives"): the normaliser reads the post's code units from a
+ * typed array (a worker receives its batch as one, see encodeCodes); word
+ * hashes are looked up in an open-addressing table in typed arrays (a hit is confirmed on the
+ * characters of the term, flattened into one array); the matched terms of a post are kept in
+ * typed arrays and linked lists; a narrative found by one term is returned as a shared frozen
+ * hit; the normalised text regexes need is decoded in one call; large workspaces are matched
+ * over worker threads (parallel.ts).
  *
  * Regular expressions (guarded, see definition.ts) run only for narratives that have them,
  * on the normalised text cut at REGEX_LIMITS.maxInputChars.
  */
-import { normaliseForMatching, normaliseInto } from '../detectors/near-dup/normalise.js';
+import {
+  normaliseCodesInto,
+  normaliseForMatching,
+  normaliseInto,
+  rawUnitsRead,
+  writeCodeUnits,
+} from '../detectors/near-dup/normalise.js';
 import { VigieError } from '../util/errors.js';
 import { REGEX_LIMITS, guardRegex, type NarrativeDefinition } from './definition.js';
 
 /** Normalised characters of a post that are searched (the rest of a very long post is not). */
 export const MAX_MATCH_CHARS = 4000;
+/** Raw code units of a post that matching may read: the rest of a longer post need not be sent. */
+export const MAX_MATCH_READ = rawUnitsRead(MAX_MATCH_CHARS);
 const NORM = { foldHomoglyphs: true, maxChars: MAX_MATCH_CHARS };
 
 let WORD: Uint8Array | null = null;
@@ -122,7 +132,11 @@ interface Term {
   regex: RegExp | null;
 }
 
-/** One narrative found in a post, with the terms that matched (as written in the YAML). */
+/**
+ * One narrative found in a post, with the terms that matched (as written in the YAML). A hit
+ * with a single term is frozen and shared by every post the term is found in: read it, copy
+ * it to change it.
+ */
 export interface NarrativeHit {
   /** Index in `matcher.narratives`. */
   index: number;
@@ -155,6 +169,8 @@ export class NarrativeMatcher {
   private readonly word = wordTable();
   // Per-post scratch, reused: no allocation for a post without a match.
   private buf = new Uint16Array(MAX_MATCH_CHARS + 8);
+  /** The code units of a batch (encodeBatch). */
+  private codes = new Uint16Array(0);
   private tokS = new Int32Array(MAX_MATCH_CHARS + 1);
   private tokE = new Int32Array(MAX_MATCH_CHARS + 1);
   private tokH = new Int32Array(MAX_MATCH_CHARS + 1);
@@ -306,13 +322,12 @@ export class NarrativeMatcher {
    * (`nTok`), and the word prefixes as long as some one-word prefix term to preS/preE/preH
    * (`nPre`), probed afterwards in {@link collect} in the same order as the words.
    *
-   * Measured and not kept: fusing this into the normaliser's loop (one pass over the raw
-   * code units, no buffer re-read) was no faster on the bench, within noise, and needed
-   * the normaliser's internals; see docs/benchmarks.md.
+   * Measured and not kept (docs/benchmarks.md): fusing this into the normaliser's loop (one
+   * pass over the code units, no buffer re-read) was 5 to 10 % slower, in two sessions; a
+   * branch-free variant of this loop was 3x slower in a micro-bench.
    */
-  private scan(text: string): number {
+  private scan(n: number): void {
     const buf = this.buf;
-    const n = normaliseInto(text, buf, NORM);
     const W = this.word;
     const { tokS, tokE, tokH, preS, preE, preH, prefixLen } = this;
     let nt = 0;
@@ -338,7 +353,6 @@ export class NarrativeMatcher {
     }
     this.nTok = nt;
     this.nPre = np;
-    return n;
   }
 
   private probePrefix(key: number, s: number, e: number): void {
@@ -355,16 +369,37 @@ export class NarrativeMatcher {
 
   /** The narratives `text` carries (an empty, shared array when none). */
   match(text: string | null | undefined): NarrativeHit[] {
-    if (!text || !this.collect(text)) return NONE;
+    if (!text || !this.collect(normaliseInto(text, this.buf, NORM))) return NONE;
     let out: NarrativeHit[] | null = null;
     for (let j = 0; j < this.nTouched; j++) {
       const k = this.touched[j];
       if (this.narrExcluded[k] || this.narrCount[k] < this.minTerms[k]) continue;
-      const labels: string[] = [];
-      for (let t = this.narrHead[k]; t !== -1; t = this.termNext[t]) labels.push(this.labels[t]);
-      (out ??= []).push({ index: k, id: this.narratives[k].id, terms: labels });
+      let hit: NarrativeHit;
+      if (this.narrCount[k] === 1) hit = this.singleHit(this.narrHead[k]);
+      else {
+        const labels: string[] = [];
+        for (let t = this.narrHead[k]; t !== -1; t = this.termNext[t]) labels.push(this.labels[t]);
+        hit = { index: k, id: this.narratives[k].id, terms: labels };
+      }
+      (out ??= []).push(hit);
     }
     return out ?? NONE;
+  }
+
+  private readonly singleHits: NarrativeHit[] = [];
+  /**
+   * The hit of a narrative found by term `t` alone: one frozen object per term, shared by
+   * every post it is found in. Most hits have one term, and not allocating two objects per
+   * such hit (hit and terms) measured 8 % faster at 6.5 hits per post.
+   */
+  private singleHit(t: number): NarrativeHit {
+    let h = this.singleHits[t];
+    if (h === undefined) {
+      const k = this.termNarr[t];
+      const terms = Object.freeze([this.labels[t]]) as string[];
+      h = this.singleHits[t] = Object.freeze({ index: k, id: this.narratives[k].id, terms });
+    }
+    return h;
   }
 
   /**
@@ -372,13 +407,57 @@ export class NarrativeMatcher {
    * term ids...` per narrative found to `out`; {@link decodeHits} turns it back into hits.
    */
   encodeMatch(text: string, post: number, out: number[]): void {
-    if (!text || !this.collect(text)) return;
+    if (!text || !this.collect(normaliseInto(text, this.buf, NORM))) return;
     for (let j = 0; j < this.nTouched; j++) {
       const k = this.touched[j];
       if (this.narrExcluded[k] || this.narrCount[k] < this.minTerms[k]) continue;
       out.push(post, k, this.narrCount[k]);
       for (let t = this.narrHead[k]; t !== -1; t = this.termNext[t]) out.push(t);
     }
+  }
+
+  private batchOut = new Int32Array(4096);
+
+  /**
+   * {@link encodeMatch} over a batch sent as one string, post i being
+   * `text.slice(offsets[i], offsets[i + 1])`: the string's code units are copied once for the
+   * whole batch (no string per post); see {@link encodeCodes}.
+   */
+  encodeBatch(text: string, offsets: Int32Array): Int32Array<ArrayBuffer> {
+    this.codes = writeCodeUnits(text, this.codes);
+    return this.encodeCodes(this.codes, offsets);
+  }
+
+  /**
+   * {@link encodeMatch} over a batch of posts given as UTF-16 code units, post i being
+   * `codes[offsets[i], offsets[i + 1])` (as ParallelNarrativeMatcher sends them to a worker):
+   * the codes are written into a reused typed array, returned as a fresh copy (to be
+   * transferred).
+   */
+  encodeCodes(codes: Uint16Array, offsets: Int32Array): Int32Array<ArrayBuffer> {
+    let out = this.batchOut;
+    let len = 0;
+    for (let i = 0; i + 1 < offsets.length; i++) {
+      const from = offsets[i];
+      const to = offsets[i + 1];
+      if (to <= from || !this.collect(normaliseCodesInto(codes, from, to, this.buf, NORM))) continue;
+      for (let j = 0; j < this.nTouched; j++) {
+        const k = this.touched[j];
+        if (this.narrExcluded[k] || this.narrCount[k] < this.minTerms[k]) continue;
+        // At most 3 + the narrative's term count codes; grow before writing.
+        if (len + 3 + this.narrCount[k] > out.length) {
+          const bigger = new Int32Array(Math.max(out.length * 2, len + 3 + this.narrCount[k]));
+          bigger.set(out.subarray(0, len));
+          out = this.batchOut = bigger;
+        }
+        out[len] = i;
+        out[len + 1] = k;
+        out[len + 2] = this.narrCount[k];
+        len += 3;
+        for (let t = this.narrHead[k]; t !== -1; t = this.termNext[t]) out[len++] = t;
+      }
+    }
+    return out.slice(0, len);
   }
 
   /** A term as written in the definition, by the id {@link encodeMatch} gives. */
@@ -402,8 +481,8 @@ export class NarrativeMatcher {
     return res;
   }
 
-  /** Finds the terms of `text`; true when some narrative was touched. */
-  private collect(text: string): boolean {
+  /** Finds the terms of the normalised text `buf[0, n)`; true when some narrative was touched. */
+  private collect(n: number): boolean {
     if (++this.epoch === 0x7fffffff) {
       this.epoch = 1;
       this.termSeen.fill(0);
@@ -411,7 +490,7 @@ export class NarrativeMatcher {
     }
     this.nTouched = 0;
     const buf = this.buf;
-    const n = this.scan(text);
+    this.scan(n);
     for (let j = 0; j < this.nPre; j++) this.probePrefix(this.preH[j], this.preS[j], this.preE[j]);
     const { tokS, tokE, tokH, exact, terms, termSeen, epoch, tWords, tWord0, tPrefix } = this;
     const nt = this.nTok;

@@ -11,10 +11,12 @@
  *
  * The mapping is computed per code point once, into a 64 Ki table, so that the hot loop is
  * one table lookup per UTF-16 code unit instead of four `String.prototype.normalize` calls
- * and several regular expressions per post. Per-code-point NFKC differs from whole-string
- * NFKC only for sequences that compose across code points (conjoining Hangul jamo, a base
- * letter followed by a combining mark): since marks are stripped afterwards, only
- * decomposed jamo differ, which social-media text does not use.
+ * and several regular expressions per post; the loop reads the text's code units from a
+ * typed array (copied in one native call), not the string (docs/benchmarks.md,
+ * "Narratives"). Per-code-point NFKC differs from whole-string NFKC only for sequences that
+ * compose across code points (conjoining Hangul jamo, a base letter followed by a combining
+ * mark): since marks are stripped afterwards, only decomposed jamo differ, which social-media
+ * text does not use.
  *
  * @see Unicode UAX #15 (normalisation forms) and UTS #39 (confusables) for the folding.
  */
@@ -143,6 +145,46 @@ export interface NormaliseOptions {
 }
 
 /**
+ * The code units of `text` (its first `end` of them) in a reusable module buffer, valid until
+ * the next call. One native copy (`Buffer#write` in UTF-16LE, which keeps lone surrogates as
+ * they are) instead of a `charCodeAt` per code unit: the loop below then reads a typed array,
+ * which V8 compiles to a plain load, while `charCodeAt` dispatches on the string's
+ * representation (one-byte or two-byte, flat, sliced or cons); measured, the string loop ran
+ * at 5 to 12 ns per code unit depending on the process, this one at 3 (plus 1.5 for the copy).
+ */
+function codeUnitsOf(text: string, end: number): Uint16Array {
+  if (codeBuf.length < end) {
+    codeBuf = new Uint16Array(Math.max(end, codeBuf.length * 2));
+    codeBytes = Buffer.from(codeBuf.buffer);
+  }
+  codeBytes.write(text, 0, end * 2, 'utf16le');
+  return codeBuf;
+}
+let codeBuf = new Uint16Array(4096);
+let codeBytes = Buffer.from(codeBuf.buffer);
+
+/**
+ * The UTF-16 code units of `text` written into `into` (grown when too small; the array used
+ * is returned), for {@link normaliseCodesInto}: callers matching many texts sent as one
+ * concatenated string copy the whole batch once.
+ */
+export function writeCodeUnits(text: string, into?: Uint16Array<ArrayBuffer>): Uint16Array<ArrayBuffer> {
+  const len = text.length;
+  const dst = into && into.length >= len ? into : new Uint16Array(Math.max(len, 2 * (into?.length ?? 0)));
+  Buffer.from(dst.buffer, dst.byteOffset, dst.byteLength).write(text, 0, len * 2, 'utf16le');
+  return dst;
+}
+
+/**
+ * The raw code units of a text that normalising it to at most `maxChars` code units may
+ * look at: 8 per output unit, and 8 more, since a URL prefix may be recognised across that
+ * limit. Callers copying texts for {@link normaliseCodesInto} need copy no more.
+ */
+export function rawUnitsRead(maxChars: number): number {
+  return maxChars * 8 + 8;
+}
+
+/**
  * Normalise `text` into `out` (UTF-16 code units) and return the length written, at most
  * `min(out.length, options.maxChars)`. The raw text is read at most up to 8 x `maxChars`
  * code units, so that a multi-megabyte post costs no more than a long one.
@@ -153,15 +195,32 @@ export interface NormaliseOptions {
  * String.fromCharCode(...out.subarray(0, n)) === 'election: bote!'
  */
 export function normaliseInto(text: string, out: Uint16Array, options: NormaliseOptions): number {
+  const to = Math.min(text.length, rawUnitsRead(Math.min(out.length, options.maxChars)));
+  return normaliseCodesInto(codeUnitsOf(text, to), 0, to, out, options);
+}
+
+/**
+ * {@link normaliseInto} on the code units `src[from, to)` (a text of a batch written once
+ * with {@link writeCodeUnits}): the same output as `normaliseInto` on that text, which is
+ * tested against the string path {@link normaliseIntoByCodeUnit} (normalise.test.ts).
+ */
+export function normaliseCodesInto(
+  src: Uint16Array,
+  from: number,
+  to: number,
+  out: Uint16Array,
+  options: NormaliseOptions,
+): number {
   const homoglyphs = options.foldHomoglyphs;
   const t = table(homoglyphs);
+  const word = WORD!;
   const max = Math.min(out.length, options.maxChars);
-  const end = Math.min(text.length, max * 8);
+  const end = Math.min(to, from + max * 8);
   let n = 0;
   let lastSpace = 1; // suppresses leading spaces
-  let i = 0;
+  let i = from;
   while (i < end) {
-    const c = text.charCodeAt(i);
+    const c = src[i];
     const f = t[c];
     if (f < CHECK) {
       // The hot path, without a branch on whitespace: always write, advance unless this
@@ -174,8 +233,16 @@ export function normaliseInto(text: string, out: Uint16Array, options: Normalise
       if (n >= max) break;
       continue;
     }
+    if (f === CHECK && i > from && word[src[i - 1]] === 1) {
+      // h, w or @ inside a word (the, with, a@b): neither a URL nor a mention.
+      out[n++] = c === 0xff20 ? 0x40 : lowerAscii(c);
+      lastSpace = 0;
+      i++;
+      if (n >= max) break;
+      continue;
+    }
     // Kept out of line: an inner loop here makes V8 compile the hot path 3-4x slower.
-    i = slowPath(text, i, end, homoglyphs, out, n, lastSpace, max);
+    i = slowPathCodes(src, from, to, i, end, homoglyphs, out, n, lastSpace, max);
     n = slowState[0];
     lastSpace = slowState[1];
     if (n >= max) break;
@@ -187,12 +254,115 @@ export function normaliseInto(text: string, out: Uint16Array, options: Normalise
 /** The slow path's new (n, lastSpace): a module buffer, since returning a pair would allocate. */
 const slowState = new Int32Array(2);
 
+/** Writes the fold `s` into `out` from `n`, collapsing spaces; leaves (n, lastSpace) in slowState. */
+function writeFold(s: string, out: Uint16Array, n: number, lastSpace: number, max: number): void {
+  for (let j = 0; j < s.length && n < max; j++) {
+    const e = s.charCodeAt(j);
+    const sp = e === SPACE ? 1 : 0;
+    out[n] = e;
+    n += 1 - (sp & lastSpace);
+    lastSpace = sp;
+  }
+  slowState[0] = n;
+  slowState[1] = lastSpace;
+}
+
+/** True when src[i...] starts with `lit` (ASCII, given in lower case), ignoring ASCII case. */
+function startsWithCodesCI(src: Uint16Array, i: number, end: number, lit: string): boolean {
+  if (i + lit.length > end) return false;
+  for (let j = 0; j < lit.length; j++) if (lowerAscii(src[i + j]) !== lit.charCodeAt(j)) return false;
+  return true;
+}
+
 /**
- * The code unit at `i` is a CHECK, MULTI or DROP entry: skip a URL or mention, or fold a
- * multi-unit character or a surrogate pair, writing into `out` from `n`. Leaves the new
- * `n` and `lastSpace` in `slowState` and returns the next index.
+ * The code unit at `i` is a CHECK (at the start of a word), MULTI or DROP entry: skip a URL
+ * or mention, or fold a multi-unit character or a surrogate pair, writing into `out` from
+ * `n`. Leaves the new `n` and `lastSpace` in `slowState` and returns the next index.
  */
-function slowPath(
+function slowPathCodes(
+  src: Uint16Array,
+  from: number,
+  to: number,
+  i: number,
+  end: number,
+  homoglyphs: boolean,
+  out: Uint16Array,
+  n: number,
+  lastSpace: number,
+  max: number,
+): number {
+  const t = TABLES[homoglyphs ? 1 : 0]!;
+  const word = WORD!;
+  const c = src[i];
+  const f = t[c];
+  let s = '';
+  let next = i + 1;
+  if (f === CHECK) {
+    // Only at the start of a word (the caller handled the rest): keeps "xhttp://" and
+    // e-mail addresses intact.
+    if (
+      startsWithCodesCI(src, i, to, 'http://') ||
+      startsWithCodesCI(src, i, to, 'https://') ||
+      startsWithCodesCI(src, i, to, 'www.')
+    ) {
+      while (next < end && t[src[next]] !== SPACE) next++;
+    } else if (c === 0x40 || c === 0xff20) {
+      // An @handle, and Mastodon's @user@instance.tld.
+      while (next < end) {
+        const d = src[next];
+        if (word[d] === 1 || d === 0x2e || d === 0x40 || d === 0x2d || (d >= 0xd800 && d <= 0xdfff)) next++;
+        else break;
+      }
+    } else s = String.fromCharCode(lowerAscii(c));
+  } else if (f === MULTI) {
+    s = MULTIS[homoglyphs ? 1 : 0].get(c)!;
+  } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < end) {
+    const d = src[i + 1];
+    if (d >= 0xdc00 && d <= 0xdfff) {
+      s = astralFold(((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000, homoglyphs);
+      next = i + 2;
+    }
+  } // else dropped, or a lone surrogate (broken encoding: not evidence)
+  writeFold(s, out, n, lastSpace, max);
+  return next;
+}
+
+/**
+ * The per-code-unit path on the string itself (`charCodeAt`), as normalisation was written
+ * before the typed-array path above: kept as the reference that path is tested against
+ * (normalise.test.ts), not used by the detectors.
+ */
+export function normaliseIntoByCodeUnit(text: string, out: Uint16Array, options: NormaliseOptions): number {
+  const homoglyphs = options.foldHomoglyphs;
+  const t = table(homoglyphs);
+  const max = Math.min(out.length, options.maxChars);
+  const end = Math.min(text.length, max * 8);
+  let n = 0;
+  let lastSpace = 1;
+  let i = 0;
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    const f = t[c];
+    if (f < CHECK) {
+      const sp = ((f ^ SPACE) - 1) >>> 31;
+      out[n] = f;
+      n += 1 - (sp & lastSpace);
+      lastSpace = sp;
+      i++;
+      if (n >= max) break;
+      continue;
+    }
+    i = slowPathString(text, i, end, homoglyphs, out, n, lastSpace, max);
+    n = slowState[0];
+    lastSpace = slowState[1];
+    if (n >= max) break;
+  }
+  if (n > 0 && out[n - 1] === SPACE) n--;
+  return n;
+}
+
+/** {@link slowPathCodes} of the reference path, reading the string. */
+function slowPathString(
   text: string,
   i: number,
   end: number,
@@ -209,7 +379,6 @@ function slowPath(
   let s = '';
   let next = i + 1;
   if (f === CHECK) {
-    // Only at the start of a word: keeps "xhttp://" and e-mail addresses intact.
     const prevWord = i > 0 && word[text.charCodeAt(i - 1)] === 1;
     if (
       !prevWord &&
@@ -227,16 +396,8 @@ function slowPath(
       s = astralFold(((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000, homoglyphs);
       next = i + 2;
     }
-  } // else dropped, or a lone surrogate (broken encoding: not evidence)
-  for (let j = 0; j < s.length && n < max; j++) {
-    const e = s.charCodeAt(j);
-    const sp = e === SPACE ? 1 : 0;
-    out[n] = e;
-    n += 1 - (sp & lastSpace);
-    lastSpace = sp;
   }
-  slowState[0] = n;
-  slowState[1] = lastSpace;
+  writeFold(s, out, n, lastSpace, max);
   return next;
 }
 
@@ -249,7 +410,6 @@ function skipHandle(text: string, i: number, end: number, word: Uint8Array): num
   }
   return i;
 }
-
 let scratch = new Uint16Array(4096);
 
 /**
