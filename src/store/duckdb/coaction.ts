@@ -470,6 +470,7 @@ export async function coactionPairs(
       // generating every co-action again to find them.
       const [rc] = await rows(conn, `SELECT count(*) FILTER (WHERE rep) AS r, count(*) AS n FROM ca_wg`);
       const backward = num(rc.r) <= num(rc.n) / 100;
+      if (process.env.CA_DEBUG) console.error('DEBUG backward', backward, num(rc.r), num(rc.n));
       const lo = `lo AS (SELECT DISTINCT o, t, lo FROM (
           SELECT o, t, 1 + count(*) OVER (PARTITION BY o ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND ${W + 1} PRECEDING) AS lo
           FROM ca_act WHERE o IN (SELECT o FROM ca_wg WHERE rep)))`;
