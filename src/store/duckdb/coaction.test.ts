@@ -87,6 +87,31 @@ function randomReposts(seed: number, n: number, repeats: boolean): Post[] {
   return posts;
 }
 
+// Sums of doubles inside DuckDB may add in any order across threads (the plain calls too):
+// expected counts are compared to 1e-12 relative, everything else exactly.
+function same(x: unknown, y: unknown, path = ''): void {
+  if (typeof x === 'number' && typeof y === 'number' && !Number.isInteger(x))
+    return assert.ok(Math.abs(x - y) <= 1e-12 * Math.abs(y), `${path}: ${x} vs ${y}`);
+  if (x && y && typeof x === 'object' && typeof y === 'object') {
+    assert.deepEqual(Object.keys(x), Object.keys(y), path);
+    for (const k of Object.keys(x))
+      if (k !== 'seconds')
+        same((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k], `${path}.${k}`);
+    return;
+  }
+  assert.equal(x, y, path);
+}
+
+/** Session tables left in the store (cs_*). */
+async function keptTables(store: DuckDBStore, like = 'cs\\_%'): Promise<unknown[][]> {
+  const conn = (store as unknown as { conn: import('@duckdb/node-api').DuckDBConnection }).conn;
+  return (
+    await conn.runAndReadAll(
+      `SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '${like}' ESCAPE '\\'`,
+    )
+  ).getRows();
+}
+
 const Q = { windowMs: 30_000, maxAccountsPerObject: 1000, minCount: 1, minObjectsPerStratum: 1 };
 
 describe('co-action pairs in DuckDB', () => {
@@ -125,6 +150,19 @@ describe('co-action pairs in DuckDB', () => {
         const r2 = await store.coactionPairs({ layer: 'co-repost', ...Q, minCount: 2 });
         assert.equal(r2.stats.pairsTested, want.size);
         assert.equal(r2.pairs.length, [...want.values()].filter((m) => m.size >= 2).length);
+        // Deltas and times of the returned pairs come from a second pass among their accounts
+        // only: the same as when every pair is returned (checked against brute force above).
+        const byKey = new Map(r.pairs.map((p) => [`${p.a} ${p.b}`, p]));
+        const r3 = await store.coactionPairs({ layer: 'co-repost', ...Q, maxPValue: 0.3 });
+        assert.ok(
+          r3.pairs.length > 0 && r3.pairs.length < r.pairs.length,
+          `${r3.pairs.length} ${r.pairs.length}`,
+        );
+        for (const p of [...r2.pairs, ...r3.pairs]) {
+          const full = byKey.get(`${p.a} ${p.b}`)!;
+          const pick = (x: typeof p) => [x.count, x.meanDeltaMs, x.firstMs, x.lastMs];
+          assert.deepEqual(pick(p), pick(full), `${p.a} ${p.b}`);
+        }
       } finally {
         await store.close();
       }
@@ -515,20 +553,6 @@ describe('co-action pairs in DuckDB', () => {
     const posts = randomReposts(11, 600, true);
     for (let i = 0; i < 10; i++) posts.push(repost(`v${i}`, `a${i}`, T0 + 7200_000 + i * 10_000, 'viral'));
     const store = await storeWith(posts);
-    // Sums of doubles inside DuckDB may add in any order across threads (the plain calls too):
-    // expected counts are compared to 1e-12 relative, everything else exactly.
-    const same = (x: unknown, y: unknown, path = ''): void => {
-      if (typeof x === 'number' && typeof y === 'number' && !Number.isInteger(x))
-        return assert.ok(Math.abs(x - y) <= 1e-12 * Math.abs(y), `${path}: ${x} vs ${y}`);
-      if (x && y && typeof x === 'object' && typeof y === 'object') {
-        assert.deepEqual(Object.keys(x), Object.keys(y), path);
-        for (const k of Object.keys(x))
-          if (k !== 'seconds')
-            same((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k], `${path}.${k}`);
-        return;
-      }
-      assert.equal(x, y, path);
-    };
     const windows = [30_000, 120_000];
     const q = (windowMs: number) => ({
       layer: 'co-repost',
@@ -571,13 +595,7 @@ describe('co-action pairs in DuckDB', () => {
         await session.close();
       }
       // Nothing kept after close; the plain calls still give the same numbers.
-      const conn = (store as unknown as { conn: import('@duckdb/node-api').DuckDBConnection }).conn;
-      const left = (
-        await conn.runAndReadAll(
-          `SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'cs\\_%' ESCAPE '\\'`,
-        )
-      ).getRows();
-      assert.deepEqual(left, []);
+      assert.deepEqual(await keptTables(store), []);
       same((await store.coactionPairs(q(windows[0]))).pairs, plain[0].pairs, 'after close');
     } finally {
       await store.close();
