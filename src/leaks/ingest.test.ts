@@ -93,7 +93,9 @@ describe('dump ingest', () => {
     writeFileSync(join(d, 'mail/1.eml'), authentic);
     const altered = (await signWith(msg('Money', 'Pay 100 euros.\n'), key))
       .toString('latin1')
-      .replace('100', '900');
+      // The body's words, not a bare '100': that can also occur in the signature's t= or b=,
+      // which would make the message forged rather than body-altered on some runs.
+      .replace('Pay 100 euros', 'Pay 900 euros');
     writeFileSync(join(d, 'mail/2.eml'), altered, 'latin1');
     writeFileSync(join(d, 'mail/3.eml'), msg('Unsigned', 'hello\n'));
     // mbox: the second message has a body line starting with "From " that the writer escaped.
