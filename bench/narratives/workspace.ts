@@ -17,6 +17,7 @@ import { loadSynth } from '../../src/store/contract/load.js';
 import { DuckDBStore } from '../../src/store/duckdb/DuckDBStore.js';
 import { NarrativeMatcher } from '../../src/narratives/matcher.js';
 import { matchPostChunks, matchWorkspace, toStored } from '../../src/narratives/match.js';
+import { defaultStreamWorkers } from '../../src/narratives/parallel.js';
 import { benchNarratives } from './defs.js';
 
 function arg(name: string, def: number): number {
@@ -76,10 +77,10 @@ try {
     },
   );
   console.log(`${hits} narrative hits (${(hits / texts.length).toFixed(2)} per post)`);
-  for (const workers of [1, WORKERS]) {
+  for (const workers of [...new Set([0, 1, WORKERS])]) {
     let n = 0;
     await timed(
-      `from the store, matchPostChunks, ${workers === 1 ? 'this thread' : `${workers} workers past 100,000 posts`}`,
+      `from the store, matchPostChunks, ${workers === 0 ? 'this thread' : `${workers} worker(s) past 100,000 posts`}`,
       () => n,
       async () => {
         const r = await matchPostChunks(store.streamPostTexts(), defs, { workers });
@@ -89,11 +90,10 @@ try {
   }
   let total = 0;
   await timed(
-    `the whole of vigie narratives match (matchWorkspace: stream, match over ${WORKERS} workers, store the matches)`,
+    `the whole of vigie narratives match (matchWorkspace: stream, match with the default workers, ${defaultStreamWorkers()} here, store the matches)`,
     () => total,
     async () => {
       const r = await matchWorkspace(store, defs, {
-        workers: WORKERS,
         save: toStored(defs, 'bench', 'bench', 0),
       });
       total = r.posts;

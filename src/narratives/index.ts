@@ -15,7 +15,7 @@ export {
 export type { NarrativeHit, ExampleFailure } from './matcher.js';
 export { matchWorkspace, matchPostChunks, toStored, fromStored, MATCH_DEFAULTS } from './match.js';
 export type { MatchRunStats, MatchOptions } from './match.js';
-export { ParallelNarrativeMatcher, defaultWorkers } from './parallel.js';
+export { ParallelNarrativeMatcher, defaultStreamWorkers, defaultWorkers } from './parallel.js';
 export { narrativeReport, coordinationClusters, REPORT_DEFAULTS } from './report.js';
 export type { NarrativeReport, CarryingCluster } from './report.js';
 export { discoverNarratives, candidatesYaml, DISCOVER_DEFAULTS } from './discover.js';

@@ -42,7 +42,7 @@ async function* chunks(n: number, seed: number): AsyncGenerator<PostTextChunk> {
 }
 
 test('worker threads past the threshold store exactly the rows of a single-thread run', async () => {
-  const serial = await matchPostChunks(chunks(40_000, 3), defs, { workers: 1 });
+  const serial = await matchPostChunks(chunks(40_000, 3), defs, { workers: 0 });
   const logs: string[] = [];
   const parallel = await matchPostChunks(chunks(40_000, 3), defs, {
     workers: 2,
@@ -56,4 +56,8 @@ test('worker threads past the threshold store exactly the rows of a single-threa
   assert.ok(serial.rows.length > 10_000, `${serial.rows.length} rows`);
   assert.deepEqual(parallel.stats, { ...serial.stats, workers: 2 });
   assert.deepEqual(parallel.rows, serial.rows);
+  // One worker beside the thread reading the store (the default on 2 cores).
+  const one = await matchPostChunks(chunks(40_000, 3), defs, { workers: 1, parallelAbove: 5000 });
+  assert.equal(one.stats.workers, 1);
+  assert.deepEqual(one.rows, serial.rows);
 });

@@ -8,7 +8,7 @@ import type { PostTextChunk } from '../store/activity-types.js';
 import type { NarrativeMatchRow, StoredNarrative } from '../store/narratives.js';
 import type { NarrativeDefinition } from './definition.js';
 import { NarrativeMatcher } from './matcher.js';
-import { ParallelNarrativeMatcher, defaultWorkers } from './parallel.js';
+import { ParallelNarrativeMatcher, defaultStreamWorkers } from './parallel.js';
 
 export interface MatchRunStats {
   posts: number;
@@ -65,7 +65,10 @@ export interface MatchOptions {
   save?: StoredNarrative[];
   /** Progress lines (every few seconds on long runs). */
   log?: (m: string) => void;
-  /** Worker threads once the workspace proves large; 1 keeps everything in this thread. Default: one per core, at most 4. */
+  /**
+   * Worker threads once the workspace proves large; 0 keeps everything in this thread.
+   * Default: {@link defaultStreamWorkers} (none on 2 cores or fewer).
+   */
   workers?: number;
   /** Posts matched in this thread before workers start (default MATCH_DEFAULTS.parallelAbove). */
   parallelAbove?: number;
@@ -106,7 +109,7 @@ export async function matchPostChunks(
 ): Promise<{ rows: NarrativeMatchRow[]; stats: Omit<MatchRunStats, 'seconds' | 'postsPerSecond'> }> {
   const t0 = performance.now();
   const matcher = new NarrativeMatcher(defs);
-  const workers = Math.max(1, Math.floor(options.workers ?? defaultWorkers()));
+  const workers = Math.max(0, Math.floor(options.workers ?? defaultStreamWorkers()));
   const parallelAbove = options.parallelAbove ?? MATCH_DEFAULTS.parallelAbove;
   const rows: NarrativeMatchRow[] = [];
   const per: Record<string, number> = Object.fromEntries(defs.map((d) => [d.id, 0]));
@@ -147,7 +150,7 @@ export async function matchPostChunks(
 
   try {
     for await (const chunk of chunks) {
-      if (!pool && workers > 1 && posts >= parallelAbove) {
+      if (!pool && workers > 0 && posts >= parallelAbove) {
         pool = new ParallelNarrativeMatcher(defs, { workers });
         used = pool.workers;
       }

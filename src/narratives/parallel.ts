@@ -17,6 +17,19 @@ export function defaultWorkers(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
 }
 
+/**
+ * Workers when this thread also streams the posts out of the store. Reading and decoding the
+ * texts is most of a workspace run, and handing texts to a worker costs about what matching
+ * them here does: on the 2-core VM (bench/narratives/workspace.ts, 300,000 stored posts,
+ * idle, 2026-11-23) this thread alone ran at 263,000 posts/s, with 1 worker 209,000 and
+ * with 2 workers 161,000. So 2 cores or fewer match in this thread; more cores leave one to
+ * the reader and give the rest to workers (narratives heavy with regexes gain there).
+ */
+export function defaultStreamWorkers(): number {
+  const cores = availableParallelism();
+  return cores <= 2 ? 0 : Math.min(4, cores - 1);
+}
+
 interface Pending {
   resolve: (codes: Int32Array) => void;
   reject: (e: Error) => void;

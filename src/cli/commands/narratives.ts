@@ -90,7 +90,7 @@ The YAML format, normalisation and matching rules are in docs/narratives.md.`,
     .option('--json', 'print the run statistics as JSON')
     .option(
       '--workers <n>',
-      'worker threads for workspaces over 100,000 posts (default: one per core, at most 4)',
+      'worker threads for workspaces over 100,000 posts; 0 matches in this thread (default: none on 2 cores or fewer, where this thread is fastest; else one per core besides the reader, at most 4)',
       intArg,
     )
     .action(
