@@ -67,6 +67,19 @@ function comparable(f: Finding): unknown {
   );
 }
 
+/** The co-action query both backends answer in the pair tests, at the detector's defaults. */
+function pairQuery(layer: (typeof LAYERS)[number]) {
+  return {
+    layer,
+    windowMs: DEFAULTS.windows[layer] * 1000,
+    maxAccountsPerObject: DEFAULTS.maxAccountsPerObject,
+    minCount: 2,
+    minObjectsPerStratum: 50,
+    maxPValue: 0.05,
+    dispersion: DEFAULTS.dispersion,
+  };
+}
+
 describe('store contract: DuckDB and ClickHouse give the same answers', { skip: skip ?? false }, () => {
   let cluster: TestCluster;
   let duck: Store;
@@ -101,15 +114,7 @@ describe('store contract: DuckDB and ClickHouse give the same answers', { skip: 
 
   test('same co-action pairs, counts, deltas and null-model expectations on three layers', async () => {
     for (const layer of LAYERS) {
-      const q = {
-        layer,
-        windowMs: DEFAULTS.windows[layer] * 1000,
-        maxAccountsPerObject: DEFAULTS.maxAccountsPerObject,
-        minCount: 2,
-        minObjectsPerStratum: 50,
-        maxPValue: 0.05,
-        dispersion: DEFAULTS.dispersion,
-      };
+      const q = pairQuery(layer);
       const [d, c] = [await duck.coactionPairs(q), await ch.coactionPairs(q)];
       assert.ok(d.pairs.length > 0, `${layer}: the week must give pairs to compare`);
       comparePairs(layer, d, c);
@@ -118,16 +123,7 @@ describe('store contract: DuckDB and ClickHouse give the same answers', { skip: 
 
   test('the discrete-FDR family and the timing null model agree too', async () => {
     for (const layer of LAYERS) {
-      const base = {
-        layer,
-        windowMs: DEFAULTS.windows[layer] * 1000,
-        maxAccountsPerObject: DEFAULTS.maxAccountsPerObject,
-        minCount: 2,
-        minObjectsPerStratum: 50,
-        maxPValue: 0.05,
-        dispersion: DEFAULTS.dispersion,
-        discreteFdr: 0.01,
-      };
+      const base = { ...pairQuery(layer), discreteFdr: 0.01 };
       const [d, c] = [await duck.coactionPairs(base), await ch.coactionPairs(base)];
       assert.ok(
         d.stats.pairsInFamily! < d.stats.pairsTested,

@@ -650,21 +650,7 @@ export async function groupCandidates(
     } else if (!(await prepareLayer(conn, spec, q.layer, W, cap, minStratum, true, haveActions)).ok)
       return out;
     await conn.run(`CREATE OR REPLACE TEMP TABLE gg_m (g INTEGER, platform VARCHAR, account_id VARCHAR)`);
-    const app = await conn.createAppender('gg_m', 'main', 'temp');
-    try {
-      q.groups.forEach((members, g) => {
-        for (const k of new Set(members)) {
-          const [platform, accountId] = splitAccountKey(k);
-          app.appendInteger(g);
-          app.appendVarchar(platform);
-          app.appendVarchar(accountId);
-          app.endRow();
-        }
-      });
-      app.flushSync();
-    } finally {
-      app.closeSync();
-    }
+    await appendGroupMembers(conn, 'gg_m', q.groups, false);
     // The group's co-action objects: two different members within W of each other.
     await conn.run(`CREATE OR REPLACE TEMP TABLE gg_o AS
       WITH m AS (SELECT g, hash(platform, account_id) AS a FROM gg_m),
@@ -736,6 +722,34 @@ export async function sharedObjects(conn: DuckDBConnection, q: SharedObjectsQuer
 }
 
 /**
+ * Rows (group index, [account key,] platform, account id) of each group's distinct members into
+ * a temp table created by the caller with those columns.
+ */
+async function appendGroupMembers(
+  conn: DuckDBConnection,
+  table: string,
+  groups: readonly (readonly string[])[],
+  withKey: boolean,
+): Promise<void> {
+  const app = await conn.createAppender(table, 'main', 'temp');
+  try {
+    groups.forEach((members, g) => {
+      for (const k of new Set(members)) {
+        const [platform, accountId] = splitAccountKey(k);
+        app.appendInteger(g);
+        if (withKey) app.appendVarchar(k);
+        app.appendVarchar(platform);
+        app.appendVarchar(accountId);
+        app.endRow();
+      }
+    });
+    app.flushSync();
+  } finally {
+    app.closeSync();
+  }
+}
+
+/**
  * `sharedObjects` for several groups of accounts at once (one scan of the posts instead of one
  * per group); the result for each group is exactly that of its own call.
  */
@@ -753,22 +767,7 @@ export async function sharedObjectsOfGroups(
     await conn.run(
       `CREATE OR REPLACE TEMP TABLE so_keys (g INTEGER, k VARCHAR, platform VARCHAR, account_id VARCHAR)`,
     );
-    const app = await conn.createAppender('so_keys', 'main', 'temp');
-    try {
-      q.groups.forEach((members, g) => {
-        for (const k of new Set(members)) {
-          const [platform, accountId] = splitAccountKey(k);
-          app.appendInteger(g);
-          app.appendVarchar(k);
-          app.appendVarchar(platform);
-          app.appendVarchar(accountId);
-          app.endRow();
-        }
-      });
-      app.flushSync();
-    } finally {
-      app.closeSync();
-    }
+    await appendGroupMembers(conn, 'so_keys', q.groups, true);
     // The layer's SELECT reads `posts`: a CTE of that name holding only the given accounts' posts
     // shadows the table, so the objects (unnested lists, near-dup joins) are built for those
     // posts alone. A user's action counts when another account of its group acted on the
