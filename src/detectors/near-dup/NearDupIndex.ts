@@ -16,9 +16,21 @@
  * @see J. Leskovec, A. Rajaraman, J. Ullman, Mining of Massive Datasets, ch. 3 (LSH banding).
  */
 import { VigieError } from '../../util/errors.js';
-import { fmix32 } from './hash.js';
+import {
+  addCloseStats,
+  BLOCK_BITS,
+  BLOCK_MASK,
+  BLOCK_SIZE,
+  pairOffsets,
+  sharedInt32,
+  verifyPairs,
+  walkBuckets,
+  type CloseJob,
+  type CloseStats,
+  type SegmentView,
+} from './close.js';
 import { radixSortPairs } from './radix.js';
-import { SHINGLE, TextHasher } from './TextHasher.js';
+import { MAP_WORDS, SHINGLE, TextHasher } from './TextHasher.js';
 
 export { SHINGLE } from './TextHasher.js';
 
@@ -106,10 +118,6 @@ export interface NearDupResult {
   messages: string[];
 }
 
-/** Pool blocks of 2^22 hashes (16 MiB): larger than any text (maxChars <= 1e6). */
-const BLOCK_BITS = 22;
-const BLOCK_SIZE = 1 << BLOCK_BITS;
-const BLOCK_MASK = BLOCK_SIZE - 1;
 /** A segment also closes when its pool holds this many hashes (1 GiB). */
 const MAX_POOL = 1 << 28;
 
@@ -121,7 +129,18 @@ function grown<T extends Typed>(a: T, need: number): T {
   return b;
 }
 
-/** The distinct texts of one time segment: shingle hashes, band keys, exact-copy table. */
+/** {@link grown} in shared memory: what a segment close reads must be readable by worker threads. */
+function grownShared(a: Int32Array, need: number): Int32Array {
+  if (need <= a.length) return a;
+  const b = sharedInt32(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+/**
+ * The distinct texts of one time segment: shingle hashes, band keys, exact-copy table. What
+ * a close reads (pool, positions, lengths, signatures) is in shared memory.
+ */
 class Segment {
   count = 0;
   /**
@@ -129,11 +148,9 @@ class Segment {
    * `lens[i]` hashes from position `starts[i]` (block `start >>> BLOCK_BITS`).
    */
   blocks: Int32Array[] = [];
-  starts = new Int32Array(1024);
-  /** Shingles of each text; once sorted, the size of its (sorted, deduplicated) set. */
-  lens = new Int32Array(1024);
-  /** Per text: 0 never verified, 1 verified once, 2 shingles sorted and deduplicated. */
-  sorted = new Uint8Array(1024);
+  starts = sharedInt32(1024);
+  /** Shingle hashes of each text (repeats included). */
+  lens = sharedInt32(1024);
   /** Next free pool position. */
   used = 0;
   /** Band keys and their distinct-text ids, appended in id order; sorted by key once closed. */
@@ -141,12 +158,13 @@ class Segment {
   ids = new Int32Array(1 << 12);
   entries = 0;
   /**
-   * b-bit signatures, for the estimate that filters candidates: `bins` bytes per text, padded
-   * with zeros to `words` 32-bit words, and the same memory as words (`sigs32`).
+   * Signature records, `stride` 32-bit words per text: the b-bit signature that filters
+   * candidates (`bins` bytes padded with zeros to `words` words), then the shingle map
+   * ({@link MAP_WORDS} words) that bounds their Jaccard.
    */
-  sigs: Uint8Array;
   sigs32: Int32Array;
   readonly words: number;
+  readonly stride: number;
   /** Open-addressing table of exact-content hashes: [hi, lo, id] per slot, id -1 when free. */
   exact = new Int32Array(3 << 10).fill(-1);
   exacts = 0;
@@ -159,8 +177,8 @@ class Segment {
     private readonly spare: Int32Array[] = [],
   ) {
     this.words = (bins + 3) >>> 2;
-    this.sigs = new Uint8Array(1024 * 4 * this.words);
-    this.sigs32 = new Int32Array(this.sigs.buffer);
+    this.stride = this.words + MAP_WORDS;
+    this.sigs32 = sharedInt32(1024 * this.stride);
   }
 
   findExact(hi: number, lo: number): number {
@@ -196,7 +214,7 @@ class Segment {
     let at = this.used;
     if ((at & BLOCK_MASK) + m > BLOCK_SIZE) at = ((at >>> BLOCK_BITS) + 1) << BLOCK_BITS;
     while (this.blocks.length <= at >>> BLOCK_BITS)
-      this.blocks.push(this.spare.pop() ?? new Int32Array(BLOCK_SIZE));
+      this.blocks.push(this.spare.pop() ?? sharedInt32(BLOCK_SIZE));
     return at;
   }
 
@@ -205,62 +223,25 @@ class Segment {
     this.keys = this.keys.slice(0, this.entries);
     this.ids = this.ids.slice(0, this.entries);
   }
-}
 
-/**
- * Pairs of texts verified below the threshold while a segment is compared. A dissimilar pair
- * that shares one band often shares others (J = 0.6 shares each band of 5 rows with
- * probability 0.08, and its bands are not independent for short texts): without this memory
- * it is verified once per shared band. A direct-mapped cache, not a set: fixed size, one
- * memory access per lookup and no rehashing, which matters because it is consulted for every
- * candidate (millions per segment); a pair whose slot was taken over is only verified again.
- */
-class FailedPairs {
-  /** (x, y) per slot, x = -1 when free. */
-  private slots = new Int32Array(2 << FAILED_MIN_BITS).fill(-1);
-  private bits = FAILED_MIN_BITS;
-
-  /**
-   * Empty the cache for a segment close comparing `texts` texts, grown to about
-   * {@link FAILED_PER_TEXT} slots per text first: template-like texts fail about 6
-   * verifications each, and an overflowing cache only costs repeated verifications.
-   */
-  clear(texts = 0): void {
-    let bits = this.bits;
-    while (bits < FAILED_MAX_BITS && 1 << bits < texts * FAILED_PER_TEXT) bits++;
-    if (bits !== this.bits) {
-      this.bits = bits;
-      this.slots = new Int32Array(2 << bits);
-    }
-    this.slots.fill(-1);
-  }
-
-  private slot(x: number, y: number): number {
-    return (fmix32(Math.imul(x, 0x9e3779b1) ^ y) >>> (32 - this.bits)) << 1;
-  }
-
-  has(x: number, y: number): boolean {
-    const i = this.slot(x, y);
-    return this.slots[i] === x && this.slots[i + 1] === y;
-  }
-
-  add(x: number, y: number): void {
-    const i = this.slot(x, y);
-    this.slots[i] = x;
-    this.slots[i + 1] = y;
+  view(): SegmentView {
+    const { base, count, starts, lens, blocks, sigs32, stride } = this;
+    return { base, count, starts, lens, blocks, sigs32, stride };
   }
 }
 
-/**
- * log2 of the slots of {@link FailedPairs}: 2^16 (512 KB) at first, grown with the segments
- * up to 2^23 (64 MB). With 2^20 for every segment, the detector path's 10M-post workspace
- * (745,000 distinct texts, 4.8 million failed verifications in one close) overflowed it
- * about 5 times; the same ratio on the 1M workspace (2^17 slots) verified 15 % more pairs
- * than 2^20, and 2^23 there 4 % fewer.
- */
-const FAILED_MIN_BITS = 16;
-const FAILED_MAX_BITS = 23;
-const FAILED_PER_TEXT = 8;
+/** A segment close prepared by {@link NearDupIndex}: the job, and what to release once it is applied. */
+export interface PreparedClose {
+  job: CloseJob;
+  /** The segment dropped by this close: its pool blocks are reused once the close is applied. */
+  dropped: Segment | null;
+}
+
+/** The outcome of a close, from one thread or merged from several: pairs at or above the threshold. */
+export interface CloseOutcome {
+  pairs: { pairs: Int32Array; sims: Float64Array; n: number }[];
+  stats: CloseStats;
+}
 
 /**
  * Streaming near-duplicate grouping. Add posts in non-decreasing time order (the store
@@ -275,12 +256,12 @@ export class NearDupIndex {
   readonly options: Readonly<NearDupOptions>;
   private readonly hasher: TextHasher;
   private readonly horizonMs: number;
-  private readonly failed = new FailedPairs();
   private readonly spareBlocks: Int32Array[] = [];
-  /** Scratch set of {@link NearDupIndex.jaccardHashed}, cleared by bumping `stamp`. */
-  private setKeys = new Int32Array(1024);
-  private setStamp = new Int32Array(1024);
-  private stamp = 0;
+  /**
+   * Set by {@link ParallelNearDup}: a segment that closes while posts are added is handed to
+   * it (compared in its worker threads) instead of being compared on this thread.
+   */
+  deferClose: ((p: PreparedClose) => void) | null = null;
 
   private posts = 0;
   private postText = new Int32Array(1 << 12);
@@ -336,15 +317,16 @@ export class NearDupIndex {
     const at = seg.reserve(h.length);
     h.shingleInto(seg.blocks[at >>> BLOCK_BITS], at & BLOCK_MASK);
     h.bandKeys();
-    this.commit(post, seg, h.hi, h.lo, at, h.count, h.keys, 0, h.sig8, 0);
+    this.commit(post, seg, h.hi, h.lo, at, h.count, h.keys, 0, h.sig32, 0);
     return post;
   }
 
   /**
    * Add one post hashed elsewhere (a worker, see `parallel.ts`), with the same options:
    * `matched` false for a null or short text; otherwise its exact-copy key, its `count`
-   * shingle hashes at `shingles[from..]`, its band keys at `keys[keyFrom..]` and its b-bit
-   * signature at `sig8[sigFrom..]`. The same as {@link NearDupIndex.add} on the text.
+   * distinct shingle hashes at `shingles[from..]`, its band keys at `keys[keyFrom..]` and its
+   * signature record (`TextHasher.sig32`) at `sig32[sigFrom..]`. The same as
+   * {@link NearDupIndex.add} on the text.
    */
   addHashed(
     time: number,
@@ -357,7 +339,7 @@ export class NearDupIndex {
     count: number,
     keys: Int32Array,
     keyFrom: number,
-    sig8: Uint8Array,
+    sig32: Int32Array,
     sigFrom: number,
   ): number {
     const post = this.newPost();
@@ -373,7 +355,7 @@ export class NearDupIndex {
     const block = seg.blocks[at >>> BLOCK_BITS];
     // A plain loop: `set(subarray(...))` allocates a view per text.
     for (let i = 0, w = at & BLOCK_MASK; i < count; i++) block[w + i] = shingles[from + i];
-    this.commit(post, seg, hi, lo, at, count, keys, keyFrom, sig8, sigFrom);
+    this.commit(post, seg, hi, lo, at, count, keys, keyFrom, sig32, sigFrom);
     return post;
   }
 
@@ -424,26 +406,21 @@ export class NearDupIndex {
     count: number,
     keys: Int32Array,
     keyFrom: number,
-    sig8: Uint8Array,
+    sig32: Int32Array,
     sigFrom: number,
   ): void {
     const d = this.newText();
     this.postText[post] = d;
     const local = seg.count++;
     if (local >= seg.starts.length) {
-      seg.starts = grown(seg.starts, local + 1);
-      seg.lens = grown(seg.lens, local + 1);
-      seg.sorted = grown(seg.sorted, local + 1);
+      seg.starts = grownShared(seg.starts, local + 1);
+      seg.lens = grownShared(seg.lens, local + 1);
     }
     seg.starts[local] = at;
     seg.lens[local] = count;
-    const bins = seg.bins;
-    const stride = seg.words * 4;
-    if ((local + 1) * stride > seg.sigs.length) {
-      seg.sigs = grown(seg.sigs, (local + 1) * stride);
-      seg.sigs32 = new Int32Array(seg.sigs.buffer);
-    }
-    for (let i = 0, w = local * stride; i < bins; i++) seg.sigs[w + i] = sig8[sigFrom + i];
+    const stride = seg.stride;
+    if ((local + 1) * stride > seg.sigs32.length) seg.sigs32 = grownShared(seg.sigs32, (local + 1) * stride);
+    for (let i = 0, w = local * stride; i < stride; i++) seg.sigs32[w + i] = sig32[sigFrom + i];
     seg.used = at + count;
     seg.addExact(hi, lo, d);
     if (this.prev) {
@@ -468,6 +445,21 @@ export class NearDupIndex {
     seg.entries = e + bands;
   }
 
+  /**
+   * True when a post at `time` would close the open segment (past its horizon, or full).
+   * {@link ParallelNearDup} waits for the previous close to be applied before such a post.
+   */
+  rotationDue(time: number): boolean {
+    const cur = this.cur;
+    return (
+      cur !== null &&
+      cur.count > 0 &&
+      (time - cur.startTime > this.horizonMs ||
+        cur.count >= this.options.maxSegmentTexts ||
+        cur.used > MAX_POOL)
+    );
+  }
+
   /** The open segment, after closing it if `time` is past its horizon or it is full. */
   private segmentFor(time: number): Segment {
     const cur = this.cur;
@@ -475,13 +467,10 @@ export class NearDupIndex {
       this.st.segments++;
       return (this.cur = new Segment(this.distinct, time, this.hasher.bins, this.spareBlocks));
     }
-    if (
-      cur.count > 0 &&
-      (time - cur.startTime > this.horizonMs ||
-        cur.count >= this.options.maxSegmentTexts ||
-        cur.used > MAX_POOL)
-    ) {
-      this.closeSegment();
+    if (this.rotationDue(time)) {
+      const p = this.prepareClose();
+      if (p && this.deferClose) this.deferClose(p);
+      else if (p) this.applyClose(p, runClose(p.job));
       this.st.segments++;
       return (this.cur = new Segment(this.distinct, time, this.hasher.bins, this.spareBlocks));
     }
@@ -503,234 +492,89 @@ export class NearDupIndex {
   }
 
   /**
-   * Close the open segment: sort its band keys, merge them with the previous segment's,
-   * and compare each of its texts with up to `bucketProbe` earlier members of each bucket.
+   * Close the open segment for comparison: sort its band keys and merge them with the
+   * previous segment's (in shared memory), and take the union-find roots of both segments'
+   * texts as they are now. The open segment becomes the previous one; the one before is
+   * dropped once the close is applied. Null when no segment is open.
    */
-  private closeSegment(): void {
+  prepareClose(): PreparedClose | null {
     const cur = this.cur;
-    if (cur === null) return;
+    if (cur === null) return null;
     this.cur = null;
     const n = cur.entries;
-    const tmpK = new Int32Array(n);
-    const tmpV = new Int32Array(n);
-    radixSortPairs(cur.keys, cur.ids, n, tmpK, tmpV);
+    radixSortPairs(cur.keys, cur.ids, n, new Int32Array(n), new Int32Array(n));
     cur.close();
     const prev = this.prev;
-    let keys = cur.keys;
-    let ids = cur.ids;
-    if (prev && prev.entries > 0) {
-      // Both runs are sorted by (unsigned key, id) and every id of prev is smaller: a linear merge.
-      const m = prev.entries + n;
-      keys = tmpK.length >= m ? tmpK : new Int32Array(m);
-      ids = tmpV.length >= m ? tmpV : new Int32Array(m);
-      const pk = prev.keys;
-      const pv = prev.ids;
-      let i = 0;
-      let j = 0;
-      let w = 0;
-      while (i < prev.entries && j < n) {
-        if (pk[i] >>> 0 <= cur.keys[j] >>> 0) {
-          keys[w] = pk[i];
-          ids[w++] = pv[i++];
-        } else {
-          keys[w] = cur.keys[j];
-          ids[w++] = cur.ids[j++];
-        }
-      }
-      while (i < prev.entries) {
+    const pe = prev ? prev.entries : 0;
+    const m = pe + n;
+    const keys = sharedInt32(m);
+    const ids = sharedInt32(m);
+    // Both runs are sorted by (unsigned key, id) and every id of prev is smaller: a linear merge.
+    const pk = prev ? prev.keys : keys;
+    const pv = prev ? prev.ids : ids;
+    const ck = cur.keys;
+    const cv = cur.ids;
+    let i = 0;
+    let j = 0;
+    let w = 0;
+    while (i < pe && j < n) {
+      if (pk[i] >>> 0 <= ck[j] >>> 0) {
         keys[w] = pk[i];
         ids[w++] = pv[i++];
-      }
-      while (j < n) {
-        keys[w] = cur.keys[j];
-        ids[w++] = cur.ids[j++];
+      } else {
+        keys[w] = ck[j];
+        ids[w++] = cv[j++];
       }
     }
-    this.compareBuckets(keys, ids, prev ? prev.entries + n : n, cur, prev);
-    // `prev` is dropped now (`cur` becomes the previous segment): its pool blocks (16 MiB each) serve the next
-    // segments, rather than new allocations that each count as external memory and bring on
-    // a full garbage collection.
-    if (prev) for (const b of prev.blocks.splice(0)) this.spareBlocks.push(b);
-    this.prev = cur;
-  }
-
-  private compareBuckets(
-    keys: Int32Array,
-    ids: Int32Array,
-    m: number,
-    cur: Segment,
-    prev: Segment | null,
-  ): void {
-    const st = this.st;
-    const probe = this.options.bucketProbe;
-    const threshold = this.options.threshold;
-    const base = cur.base;
-    const failed = this.failed;
-    failed.clear(cur.count + (prev ? prev.count : 0));
-    const bins = this.hasher.bins;
+    while (i < pe) {
+      keys[w] = pk[i];
+      ids[w++] = pv[i++];
+    }
+    while (j < n) {
+      keys[w] = ck[j];
+      ids[w++] = cv[j++];
+    }
+    const lo = prev ? prev.base : cur.base;
+    const roots = sharedInt32(this.distinct - lo);
+    for (let d = lo; d < this.distinct; d++) roots[d - lo] = this.find(d);
+    const { bins } = this.hasher;
+    const { threshold, bucketProbe } = this.options;
     const words = cur.words;
-    // Padding bytes are zero in both signatures, so they always agree: counted in.
-    const minAgree = Math.ceil(bins * (threshold - ESTIMATE_MARGIN)) + words * 4 - bins;
-    for (let s = 0; s < m;) {
-      const key = keys[s];
-      let e = s + 1;
-      while (e < m && keys[e] === key) e++;
-      if (e - s > 1) {
-        if (e - s > st.largestBucket) st.largestBucket = e - s;
-        for (let i = s + 1; i < e; i++) {
-          const y = ids[i];
-          if (y < base) continue; // both in the previous segment: compared when it closed
-          const from = Math.max(s, i - probe);
-          if (from > s) st.probeCapped++;
-          for (let j = i - 1; j >= from; j--) {
-            const x = ids[j];
-            if (x === y) continue;
-            st.candidates++;
-            if (this.find(x) === this.find(y)) {
-              st.sameGroup++;
-              continue;
-            }
-            // The estimate first: it reads only the two signatures, which stay in cache while
-            // a bucket is walked; only pairs that pass it can be remembered as failed.
-            const sx = x < base ? prev! : cur;
-            if (agree(sx.sigs32, (x - sx.base) * words, cur.sigs32, (y - base) * words, words) < minAgree) {
-              st.estimatedOut++;
-              continue;
-            }
-            if (failed.has(x, y)) {
-              st.repeated++;
-              continue;
-            }
-            const sim = this.jaccard(sx, x, cur, y);
-            if (sim >= threshold) {
-              st.matched++;
-              this.union(x, y, sim);
-            } else failed.add(x, y);
-          }
-        }
-      }
-      s = e;
-    }
+    this.prev = cur;
+    return {
+      job: {
+        keys,
+        ids,
+        entries: m,
+        cur: cur.view(),
+        prev: prev ? prev.view() : null,
+        roots,
+        lo,
+        words,
+        stride: cur.stride,
+        // Padding bytes are zero in both signatures, so they always agree: counted in.
+        minAgree: Math.ceil(bins * (threshold - ESTIMATE_MARGIN)) + words * 4 - bins,
+        probe: bucketProbe,
+        threshold,
+      },
+      dropped: prev,
+    };
   }
 
-  /**
-   * Exact Jaccard of the shingle sets of texts `x` (in `sx`) and `y` (in `sy`). Stops early
-   * once the threshold is out of reach, then returns a value below the threshold.
-   *
-   * A text verified a second time has its shingles sorted and deduplicated in place (the
-   * pool is read by nothing else), so that texts of popular buckets, verified many times,
-   * are merged as sorted sets: no hash table, and the set sizes are known before the merge
-   * starts, so a pair whose sizes alone put J below the threshold (J <= min / max) costs
-   * nothing. A text verified once (most of them, on varied posts) is not worth a sort
-   * (about 3 µs for 150 shingles): such pairs go through a hash set.
-   */
-  private jaccard(sx: Segment, x: number, sy: Segment, y: number): number {
-    const lx = x - sx.base;
-    const ly = y - sy.base;
-    const fx = sx.sorted[lx];
-    const fy = sy.sorted[ly];
-    if (fx === 1) sortText(sx, lx);
-    else if (fx === 0) sx.sorted[lx] = 1;
-    if (fy === 1) sortText(sy, ly);
-    else if (fy === 0) sy.sorted[ly] = 1;
-    if (sx.sorted[lx] !== 2 || sy.sorted[ly] !== 2) {
-      this.st.verified++;
-      return this.jaccardHashed(sx, lx, sy, ly);
-    }
-    const nx = sx.lens[lx];
-    const ny = sy.lens[ly];
-    const t = this.options.threshold;
-    if (nx < t * ny || ny < t * nx) {
-      this.st.sizedOut++;
-      return Math.min(nx, ny) / Math.max(nx, ny);
-    }
-    this.st.verified++;
-    const px = sx.blocks[sx.starts[lx] >>> BLOCK_BITS];
-    const py = sy.blocks[sy.starts[ly] >>> BLOCK_BITS];
-    const ax = sx.starts[lx] & BLOCK_MASK;
-    const ay = sy.starts[ly] & BLOCK_MASK;
-    const bx = ax + nx;
-    const by = ay + ny;
-    // J >= t  <=>  inter >= t (nx + ny) / (1 + t); inter can still grow by at most what is
-    // left of either set. The margin keeps a pair at exactly J = t (common in short texts)
-    // from being cut by rounding.
-    const need = (t / (1 + t)) * (nx + ny) - 1e-6;
-    let i = ax;
-    let j = ay;
-    let inter = 0;
-    while (i < bx && j < by) {
-      const a = px[i];
-      const b = py[j];
-      inter += a === b ? 1 : 0;
-      i += a <= b ? 1 : 0;
-      j += b <= a ? 1 : 0;
-      if (inter + Math.min(bx - i, by - j) < need) break;
-    }
-    return inter / (nx + ny - inter);
+  /** Join the pairs a close found, and release the segment it dropped. */
+  applyClose(p: PreparedClose, outcome: CloseOutcome): void {
+    for (const r of outcome.pairs)
+      for (let k = 0; k < r.n; k++) this.union(r.pairs[2 * k], r.pairs[2 * k + 1], r.sims[k]);
+    addCloseStats(this.st, outcome.stats);
+    // The dropped segment's pool blocks (16 MiB each) serve the next segments, rather than
+    // new allocations that each count as external memory and bring on a full garbage collection.
+    if (p.dropped) for (const b of p.dropped.blocks.splice(0)) this.spareBlocks.push(b);
   }
 
-  /**
-   * Jaccard through a stamp-cleared open-addressing set: x's shingles in, y's probed. Works
-   * on sorted and unsorted shingles alike (repeats are counted once).
-   */
-  private jaccardHashed(sx: Segment, lx: number, sy: Segment, ly: number): number {
-    const px = sx.blocks[sx.starts[lx] >>> BLOCK_BITS];
-    const ax = sx.starts[lx] & BLOCK_MASK;
-    const bx = ax + sx.lens[lx];
-    const py = sy.blocks[sy.starts[ly] >>> BLOCK_BITS];
-    const ay = sy.starts[ly] & BLOCK_MASK;
-    const by = ay + sy.lens[ly];
-    const t = this.options.threshold;
-    const ratio = t / (1 + t); // J >= t  <=>  inter >= ratio * (nx + ny)
-    // Both sets go into the table: keep it at most half full, or probing never ends.
-    const need = 2 * (bx - ax + by - ay);
-    let size = this.setKeys.length;
-    if (size < need) {
-      while (size < need) size *= 2;
-      this.setKeys = new Int32Array(size);
-      this.setStamp = new Int32Array(size);
-      this.stamp = 0;
-    }
-    const { setKeys, setStamp } = this;
-    const mask = size - 1;
-    // Stamps: sx only = a, both = a + 1, sy only = a + 2; anything below a is free.
-    const a = (this.stamp += 3) - 2;
-    if (a > 0x7ffffff0) {
-      setStamp.fill(0);
-      this.stamp = 0;
-      return this.jaccardHashed(sx, lx, sy, ly);
-    }
-    let nx = 0;
-    for (let i = ax; i < bx; i++) {
-      const s = px[i];
-      let j = s & mask;
-      while (setStamp[j] >= a && setKeys[j] !== s) j = (j + 1) & mask;
-      if (setStamp[j] < a) {
-        setStamp[j] = a;
-        setKeys[j] = s;
-        nx++;
-      }
-    }
-    let ny = 0;
-    let inter = 0;
-    for (let i = ay; i < by; i++) {
-      const s = py[i];
-      let j = s & mask;
-      while (setStamp[j] >= a && setKeys[j] !== s) j = (j + 1) & mask;
-      const st = setStamp[j];
-      if (st === a) {
-        setStamp[j] = a + 1;
-        inter++;
-        ny++;
-      } else if (st < a) {
-        setStamp[j] = a + 2;
-        setKeys[j] = s;
-        ny++;
-        // ny only grows, inter by at most what is left: stop once the threshold is out of reach.
-        if (inter + (by - i - 1) < ratio * (nx + ny) - 1e-6) return inter / (nx + ny - inter);
-      }
-    }
-    return inter / (nx + ny - inter);
+  /** Close the open segment and compare it on this thread. */
+  private closeSegment(): void {
+    const p = this.prepareClose();
+    if (p) this.applyClose(p, runClose(p.job));
   }
 
   private find(x: number): number {
@@ -810,34 +654,14 @@ export class NearDupIndex {
  */
 const ESTIMATE_MARGIN = 0.25;
 
-/**
- * Sort text `local`'s shingle hashes in place and drop repeats: its `lens` becomes the size
- * of its shingle set. A library sort (the engine's native typed-array sort) on a view.
- */
-function sortText(seg: Segment, local: number): void {
-  const start = seg.starts[local];
-  const block = seg.blocks[start >>> BLOCK_BITS];
-  const a = start & BLOCK_MASK;
-  const b = a + seg.lens[local];
-  block.subarray(a, b).sort();
-  let w = a;
-  for (let r = a; r < b; r++) if (r === a || block[r] !== block[w - 1]) block[w++] = block[r];
-  seg.lens[local] = w - a;
-  seg.sorted[local] = 2;
-}
-
-/**
- * Bins on which two b-bit signatures agree, four bins per 32-bit word: the high bit of each
- * byte of `t` is set exactly when that byte of a ^ b is zero (no borrow crosses bytes).
- */
-function agree(a: Int32Array, ai: number, b: Int32Array, bi: number, words: number): number {
-  let n = 0;
-  for (let k = 0; k < words; k++) {
-    const d = a[ai + k] ^ b[bi + k];
-    const t = ~(((d & 0x7f7f7f7f) + 0x7f7f7f7f) | d | 0x7f7f7f7f);
-    n += Math.imul((t >>> 7) & 0x01010101, 0x01010101) >>> 24;
-  }
-  return n;
+/** A whole close on this thread: one walk over every bucket, one verification of every pair. */
+export function runClose(job: CloseJob): CloseOutcome {
+  const walk = walkBuckets(job, 0, job.entries);
+  const offsets = pairOffsets([walk], job.lo, job.roots.length);
+  const verified = verifyPairs(job, [walk], offsets, 0, job.roots.length);
+  const stats = walk.stats;
+  addCloseStats(stats, verified.stats);
+  return { pairs: [verified], stats };
 }
 
 function usage(msg: string): VigieError {

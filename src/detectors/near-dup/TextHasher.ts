@@ -10,7 +10,7 @@
  */
 import { fmix32 as fmix32Export } from './hash.js';
 import { mulberry32 } from '../../util/rng.js';
-import { normaliseInto } from './normalise.js';
+import { normaliseCodesInto, normaliseInto, rawUnitsRead } from './normalise.js';
 
 // A local binding: calls through an imported binding can go through a getter in some module
 // loaders (CommonJS interop), which stops V8 from inlining the hot hash rounds.
@@ -25,6 +25,12 @@ export const SHINGLE = 5;
 const EMPTY = 0x7fffffff;
 /** Probes of the densification sequence kept in a table; further ones are computed. */
 const PROBES = 32;
+/**
+ * 32-bit words of a text's shingle map: 512 bits, one per shingle hash's low 9 bits. A bit
+ * set in one text's map and not in the other's proves a shingle the other lacks, so the maps
+ * of two texts bound their Jaccard from above without reading their shingles (`close.ts`).
+ */
+export const MAP_WORDS = 16;
 
 /** What the hasher needs of the index options. */
 export interface HasherOptions {
@@ -50,7 +56,7 @@ export class TextHasher {
   length = 0;
   /** The last text was cut at `maxChars` (or its raw form at 8 x `maxChars`). */
   truncated = false;
-  /** Shingle hashes of the last text, in text order (repeats included), and how many. */
+  /** Shingle hashes of the last text, each once, in order of first occurrence, and how many. */
   readonly shingles: Int32Array;
   count = 0;
   /** 64-bit key of the normalised text: equal texts, equal keys. */
@@ -64,8 +70,21 @@ export class TextHasher {
    * J that rejects most false candidates before the exact verification.
    */
   readonly sig8: Uint8Array;
+  /**
+   * The signature record of the last text as 32-bit words: its b-bit signature (`sig8`,
+   * padded with zeros to {@link TextHasher.sigWords} words), then its shingle map
+   * ({@link MAP_WORDS} words). The index stores it as is.
+   */
+  readonly sig32: Int32Array;
+  /** Words of the b-bit signature in a record, and of the whole record. */
+  readonly sigWords: number;
+  readonly recordWords: number;
 
   private readonly norm: Uint16Array;
+  /** Open-addressing set that drops repeated shingles, cleared by bumping `stamp`. */
+  private readonly seenKeys: Int32Array;
+  private readonly seenStamp: Int32Array;
+  private stamp = 0;
   /** Simple tabulation hashing: one random table per shingle position. */
   private readonly t0: Int32Array;
   private readonly t1: Int32Array;
@@ -87,7 +106,14 @@ export class TextHasher {
     this.norm = new Uint16Array(o.maxChars + 8);
     this.shingles = new Int32Array(o.maxChars + 8);
     this.keys = new Int32Array(o.bands);
-    this.sig8 = new Uint8Array(o.bands * o.rows);
+    this.sigWords = (o.bands * o.rows + 3) >>> 2;
+    this.recordWords = this.sigWords + MAP_WORDS;
+    this.sig32 = new Int32Array(this.recordWords);
+    this.sig8 = new Uint8Array(this.sig32.buffer, 0, o.bands * o.rows);
+    let size = 16;
+    while (size < 2 * (o.maxChars + 8)) size *= 2;
+    this.seenKeys = new Int32Array(size);
+    this.seenStamp = new Int32Array(size);
     const rnd = mulberry32(o.seed);
     const table = () => {
       const t = new Int32Array(0x10000);
@@ -134,9 +160,22 @@ export class TextHasher {
   }
 
   /**
+   * {@link TextHasher.normalise} on a text given as the code units `src[from, to)` (a batch
+   * in shared memory, see `parallel.ts`): no string is made. The text may be cut after
+   * `rawUnitsRead(maxChars)` units, which is all normalisation reads.
+   */
+  normaliseCodes(src: Uint16Array, from: number, to: number): boolean {
+    const o = this.options;
+    const n = normaliseCodesInto(src, from, Math.min(to, from + rawUnitsRead(o.maxChars)), this.norm, o);
+    this.length = n;
+    this.truncated = n >= o.maxChars || to - from > o.maxChars * 8;
+    return n >= o.minChars;
+  }
+
+  /**
    * Hash the shingles of the last normalised text into `out` from `at` (so the index can
-   * write them straight into its pool, without a copy) and its one-permutation signature
-   * (the exact-copy key is {@link TextHasher.exactKey}'s).
+   * write them straight into its pool, without a copy), each once, and its one-permutation
+   * signature and shingle map (the exact-copy key is {@link TextHasher.exactKey}'s).
    * Every step is independent of the previous shingle's, so the loop runs at the CPU's
    * throughput rather than at a hash chain's latency; the running minimum is taken without a
    * branch, which the CPU could not predict.
@@ -168,7 +207,41 @@ export class TextHasher {
       const dlt = ((s & 0x7fffffff) - v) | 0;
       sig[bin] = v + (dlt & (dlt >> 31));
     }
-    this.count = w - at;
+    this.count = this.unique(shingles, at, w) - at;
+  }
+
+  /**
+   * Drop repeated shingles from `out[at..end)` in place (first occurrences kept, in order)
+   * and set the shingle map. Returns the new end. Sets make the verification a plain count
+   * of shared shingles and `count` the exact set size, which the bounds of `close.ts` need.
+   */
+  private unique(out: Int32Array, at: number, end: number): number {
+    const { seenKeys, seenStamp, sig32 } = this;
+    const mask = seenKeys.length - 1;
+    if (this.stamp === 0x7fffffff) {
+      seenStamp.fill(0);
+      this.stamp = 0;
+    }
+    const stamp = ++this.stamp;
+    const m0 = this.sigWords;
+    for (let k = 0; k < MAP_WORDS; k++) sig32[m0 + k] = 0;
+    let w = at;
+    for (let r = at; r < end; r++) {
+      const s = out[r];
+      let j = (s ^ (s >>> 15)) & mask;
+      for (;;) {
+        if (seenStamp[j] !== stamp) {
+          seenStamp[j] = stamp;
+          seenKeys[j] = s;
+          out[w++] = s;
+          sig32[m0 + ((s >>> 5) & 15)] |= 1 << (s & 31);
+          break;
+        }
+        if (seenKeys[j] === s) break;
+        j = (j + 1) & mask;
+      }
+    }
+    return w;
   }
 
   /**

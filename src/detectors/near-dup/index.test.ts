@@ -242,7 +242,7 @@ describe('NearDupIndex', () => {
     assert.equal(r.stats.groupedPosts, 100_000);
   });
 
-  test('50k distinct variants of one text: bounded work through capped bucket walks and union-find', () => {
+  test('50k distinct variants of one text: bounded work through capped bucket walks', () => {
     const n = 50_000;
     const idx = new NearDupIndex();
     for (let i = 0; i < n; i++) idx.add(`${BASE} #v${i.toString(36)}`, T0 + i);
@@ -252,7 +252,9 @@ describe('NearDupIndex', () => {
     // Each text meets at most bucketProbe predecessors per band: linear, not 1.25e9 pairs.
     const o = NEAR_DUP_DEFAULTS;
     assert.ok(r.stats.candidates <= n * o.bands * o.bucketProbe, `${r.stats.candidates} candidates`);
-    assert.ok(r.stats.verified < 2 * n, `${r.stats.verified} verifications`);
+    // Each pair is verified once, however many bands it shares.
+    assert.ok(r.stats.verified <= n * o.bucketProbe * o.bands, `${r.stats.verified} verifications`);
+    assert.ok(r.stats.repeated > 0);
     assert.ok(r.stats.probeCapped > 0);
     assert.match(r.messages.join('\n'), /popular LSH buckets/);
   });
@@ -358,9 +360,9 @@ test('worker threads across segment changes: copies they remember from a closed 
   assert.deepEqual(res.similarity, serial.similarity);
 });
 
-test('verification: texts met in many candidate pairs (sorted-merge path) give the exact Jaccard', () => {
-  // One template, 400 variants with 1-3 words changed: every text is verified several times,
-  // so most pairs go through the sorted merge; every verified pair must be a true >= 0.8 pair.
+test('verification: texts met in many candidate pairs give the exact Jaccard', () => {
+  // One template, 400 variants with 1-3 words changed: every text is the first text of many
+  // pairs, verified against one set of its shingles; every pair found must be a true >= 0.8 pair.
   const words = LONG.split(' ');
   const rnd = mulberry32(4);
   const texts = Array.from({ length: 400 }, () => {

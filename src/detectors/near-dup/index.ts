@@ -113,6 +113,7 @@ export async function findNearDuplicates(
       if ((n & 0xfffff) < chunk.refs.length) log(`near-dup: ${n} posts indexed`);
     }
     if (parallel && batchTexts.length > 0) await parallel.add(batchTexts, batchTimes);
+    log(`near-dup: ${n} posts read in ${secs(t0)} s; comparing the texts of the last time segment`);
     res = parallel ? await parallel.finish() : index.finish();
   } catch (e) {
     await parallel?.close(); // idle workers would keep the process alive
@@ -131,6 +132,9 @@ export async function findNearDuplicates(
     rows.groupIds[w] = g;
     rows.similarity[w++] = res.similarity[p];
   }
+  log(
+    `near-dup: ${res.stats.verified} pairs verified, ${res.stats.groups} groups, at ${secs(t0)} s; storing ${rows.count} grouped posts`,
+  );
   const rowsStored = await store.saveNearDupGroups(rows);
   const messages = [...res.messages];
   if (n === 0) messages.unshift('no posts with text to compare: near-duplicate groups are empty');
@@ -139,6 +143,10 @@ export async function findNearDuplicates(
       `${res.stats.groups} near-duplicate groups (Jaccard >= ${indexOptions.threshold} on character ${SHINGLE}-grams) covering ${res.stats.groupedPosts} of ${n} posts`,
     );
   return { stats: { ...res.stats, rowsStored, seconds: (performance.now() - t0) / 1000 }, messages };
+}
+
+function secs(t0: number): string {
+  return ((performance.now() - t0) / 1000).toFixed(1);
 }
 
 /** Two hash workers for `workers: 'auto'`, or null (hash on this thread) when threads cannot start. */

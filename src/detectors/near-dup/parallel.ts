@@ -14,8 +14,19 @@
  * const { groupOf } = await p.finish();
  */
 import { Worker } from 'node:worker_threads';
-import type { NearDupIndex, NearDupResult } from './NearDupIndex.js';
-import type { TextHasher } from './TextHasher.js';
+import type { CloseOutcome, NearDupIndex, NearDupResult, PreparedClose } from './NearDupIndex.js';
+import {
+  addCloseStats,
+  emptyCloseStats,
+  pairOffsets,
+  splitEntries,
+  splitTexts,
+  type CloseJob,
+  type VerifyResult,
+  type WalkResult,
+} from './close.js';
+import { MAP_WORDS, type TextHasher } from './TextHasher.js';
+import { rawUnitsRead } from './normalise.js';
 
 /** Int32 values per text in `meta` before its band keys: state, hi, lo, count, shingle position. */
 export const META = 5;
@@ -37,12 +48,14 @@ export interface Slot {
   starts: SharedArrayBuffer;
   lens: SharedArrayBuffer;
   meta: SharedArrayBuffer;
-  sig8: SharedArrayBuffer;
+  /** Per text, its signature record (`TextHasher.sig32`): `record` 32-bit words. */
+  sigs: SharedArrayBuffer;
   shingles: SharedArrayBuffer;
 }
 
 /** One worker's share of a batch. */
 export interface HashJob {
+  kind: 'hash';
   id: number;
   /** Which of the two batch slots; `buffers` only when the worker has not seen this slot's current buffers. */
   slot: number;
@@ -53,9 +66,38 @@ export interface HashJob {
   shFrom: number;
   shEnd: number;
   bands: number;
-  bins: number;
+  /** 32-bit words of a signature record. */
+  record: number;
   /** The index's segment count when the batch was sent: a new one clears the worker's seen keys. */
   segment: number;
+}
+
+/** One worker's share of a segment close's first phase (`close.ts`). */
+export interface WalkJob {
+  kind: 'walk';
+  id: number;
+  job: CloseJob;
+  from: number;
+  to: number;
+}
+
+/** One worker's share of a segment close's second phase. */
+export interface VerifyJob {
+  kind: 'verify';
+  id: number;
+  job: CloseJob;
+  walks: WalkResult[];
+  offsets: Int32Array;
+  from: number;
+  to: number;
+}
+
+export type WorkerJob = HashJob | WalkJob | VerifyJob;
+
+/** A worker's answer: the job's id, and the result of a walk or a verification. */
+export interface WorkerReply {
+  id: number;
+  result?: WalkResult | VerifyResult;
 }
 
 /**
@@ -108,19 +150,19 @@ export function hashRange(h: TextHasher, job: HashJob, slot: Slot, seen: SeenKey
     seen.clear();
     seen.segment = job.segment;
   }
-  const text = Buffer.from(slot.text);
+  const text = new Uint16Array(slot.text);
   const starts = new Int32Array(slot.starts);
   const lens = new Int32Array(slot.lens);
   const meta = new Int32Array(slot.meta);
-  const sig8 = new Uint8Array(slot.sig8);
+  const sigs = new Int32Array(slot.sigs);
   const sh = new Int32Array(slot.shingles);
-  const { bands, bins } = job;
+  const { bands, record } = job;
   const stride = META + bands;
   let at = job.shFrom;
   for (let i = job.from; i < job.to; i++) {
     const len = lens[i];
     const m = i * stride;
-    const ok = h.normalise(len < 0 ? null : text.toString('utf16le', starts[i] * 2, (starts[i] + len) * 2));
+    const ok = len < 0 ? h.normalise(null) : h.normaliseCodes(text, starts[i], starts[i] + len);
     const trunc = h.truncated ? TRUNCATED : 0;
     if (!ok) {
       meta[m] = SHORT | trunc;
@@ -143,7 +185,7 @@ export function hashRange(h: TextHasher, job: HashJob, slot: Slot, seen: SeenKey
     meta[m + 3] = h.count;
     meta[m + 4] = at;
     for (let b = 0; b < bands; b++) meta[m + META + b] = h.keys[b];
-    sig8.set(h.sig8, i * bins);
+    sigs.set(h.sig32, i * record);
     at += h.count;
   }
 }
@@ -157,7 +199,10 @@ interface Pending {
 
 export class ParallelNearDup {
   private readonly workers: Worker[] = [];
-  private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<
+    number,
+    { resolve: (r: WorkerReply['result']) => void; reject: (e: Error) => void }
+  >();
   /** A worker failed: every later batch fails with it rather than waiting forever. */
   private failure: Error | null = null;
   private nextId = 0;
@@ -166,8 +211,11 @@ export class ParallelNearDup {
   private readonly sent: (Slot | undefined)[][] = [];
   private turn = 0;
   private pending: Pending | null = null;
+  /** A segment close running in the workers; applied before the next one is prepared. */
+  private closing: Promise<void> | null = null;
   private readonly bands: number;
-  private readonly bins: number;
+  /** 32-bit words of a signature record (`TextHasher.recordWords`). */
+  private readonly record: number;
   /** Raw code units read per text: normalisation never reads further. */
   private readonly rawCap: number;
 
@@ -177,8 +225,10 @@ export class ParallelNearDup {
   ) {
     const o = index.options;
     this.bands = o.bands;
-    this.bins = o.bands * o.rows;
-    this.rawCap = o.maxChars * 8 + 1;
+    this.record = ((o.bands * o.rows + 3) >>> 2) + MAP_WORDS;
+    // All that normalisation reads (so the copy normalises as the whole text would), and
+    // more than 8 x maxChars, which marks a text as truncated.
+    this.rawCap = rawUnitsRead(o.maxChars);
     const hasherOptions = {
       bands: o.bands,
       rows: o.rows,
@@ -189,10 +239,10 @@ export class ParallelNearDup {
     };
     for (let w = 0; w < Math.max(1, workers); w++) {
       const worker = startWorker(hasherOptions);
-      worker.on('message', (id: number) => {
-        const wake = this.waiting.get(id);
-        this.waiting.delete(id);
-        wake?.resolve();
+      worker.on('message', (m: WorkerReply) => {
+        const wake = this.waiting.get(m.id);
+        this.waiting.delete(m.id);
+        wake?.resolve(m.result);
       });
       const fail = (e: Error) => {
         this.failure ??= e;
@@ -205,6 +255,12 @@ export class ParallelNearDup {
       });
       this.workers.push(worker);
     }
+    // Segments that close while posts are added are compared here, in the workers.
+    index.deferClose = (p) => {
+      const c = this.runClose(p);
+      c.catch(() => undefined); // awaited (and its error thrown) by settle()
+      this.closing = c;
+    };
   }
 
   /**
@@ -217,10 +273,13 @@ export class ParallelNearDup {
     this.pending = next;
   }
 
-  /** Commit the last batch, stop the workers, and resolve the groups. */
+  /** Commit the last batch, compare the last segment in the workers, stop them, and resolve the groups. */
   async finish(): Promise<NearDupResult> {
     try {
       await this.drain();
+      await this.settle();
+      const last = this.index.prepareClose();
+      if (last) await this.runClose(last);
     } finally {
       await this.close();
     }
@@ -229,6 +288,7 @@ export class ParallelNearDup {
 
   /** Stop the workers (also after an error; `finish` does it itself). */
   async close(): Promise<void> {
+    this.index.deferClose = null;
     const ws = this.workers.splice(0);
     for (const w of ws) w.removeAllListeners('exit');
     await Promise.all(ws.map((w) => w.terminate()));
@@ -239,7 +299,64 @@ export class ParallelNearDup {
     if (p === null) return;
     this.pending = null;
     await p.done;
-    this.commit(p);
+    await this.commit(p);
+  }
+
+  /** Wait for the segment close in flight, if any (it is applied when it ends). */
+  private async settle(): Promise<void> {
+    const c = this.closing;
+    this.closing = null;
+    await c;
+  }
+
+  private call<R extends WorkerReply['result']>(
+    w: number,
+    job: WorkerJob,
+    transfer: ArrayBuffer[] = [],
+  ): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
+      this.waiting.set(job.id, { resolve: resolve as (r: WorkerReply['result']) => void, reject });
+      this.workers[w].postMessage(job, transfer);
+    });
+  }
+
+  /**
+   * A segment close in the workers: the bucket walk cut into one range per worker, the pairs
+   * grouped by first text on this thread (one counting pass), their verification cut into
+   * one range per worker; then the index applies the pairs found. The result is the same as
+   * the index's own one-thread close (`close.ts`).
+   */
+  private async runClose(p: PreparedClose): Promise<void> {
+    const { job } = p;
+    const t = this.workers.length;
+    const cuts = splitEntries(job, t);
+    const walks = await Promise.all(
+      cuts
+        .slice(1)
+        .map((to, w) =>
+          this.call<WalkResult>(w, { kind: 'walk', id: this.nextId++, job, from: cuts[w], to }),
+        ),
+    );
+    const offsets = pairOffsets(walks, job.lo, job.roots.length);
+    const xCuts = splitTexts(offsets, t);
+    const verified = await Promise.all(
+      xCuts.slice(1).map((to, w) =>
+        this.call<VerifyResult>(w, {
+          kind: 'verify',
+          id: this.nextId++,
+          job,
+          walks,
+          offsets,
+          from: xCuts[w],
+          to,
+        }),
+      ),
+    );
+    const stats = emptyCloseStats();
+    for (const r of [...walks, ...verified]) addCloseStats(stats, r.stats);
+    const outcome: CloseOutcome = { pairs: verified, stats };
+    this.index.applyClose(p, outcome);
   }
 
   private slotFor(i: number, n: number, chars: number): Slot {
@@ -259,7 +376,7 @@ export class ParallelNearDup {
       starts: grow(s?.starts, n * 4),
       lens: grow(s?.lens, n * 4),
       meta: grow(s?.meta, n * 4 * (META + this.bands)),
-      sig8: grow(s?.sig8, n * this.bins),
+      sigs: grow(s?.sigs, n * this.record * 4),
       shingles: grow(s?.shingles, shingles * 4),
     });
   }
@@ -294,11 +411,12 @@ export class ParallelNearDup {
         shCut.push(at + 8 * (i + 1));
       }
     }
-    const done: Promise<void>[] = [];
+    const done: Promise<undefined>[] = [];
     for (let w = 0; w + 1 < cut.length; w++) {
       const id = this.nextId++;
       const sent = (this.sent[w] ??= []);
       const job: HashJob = {
+        kind: 'hash',
         id,
         slot: slotIndex,
         buffers: sent[slotIndex] === slot ? undefined : slot,
@@ -307,26 +425,24 @@ export class ParallelNearDup {
         shFrom: shCut[w],
         shEnd: shCut[w + 1],
         bands: this.bands,
-        bins: this.bins,
+        record: this.record,
         segment: this.index.segmentCount,
       };
-      done.push(
-        new Promise<void>((resolve, reject) =>
-          this.failure ? reject(this.failure) : this.waiting.set(id, { resolve, reject }),
-        ),
-      );
-      this.workers[w].postMessage(job);
+      done.push(this.call<undefined>(w, job));
       sent[slotIndex] = slot;
     }
     return { slot, texts, times, done: Promise.all(done) };
   }
 
-  private commit(p: Pending): void {
+  private async commit(p: Pending): Promise<void> {
     const meta = new Int32Array(p.slot.meta);
-    const sig8 = new Uint8Array(p.slot.sig8);
+    const sigs = new Int32Array(p.slot.sigs);
     const sh = new Int32Array(p.slot.shingles);
     const stride = META + this.bands;
     for (let i = 0; i < p.texts.length; i++) {
+      // A post that closes the open segment waits for the previous close to be applied:
+      // each close starts from the groups as the one before left them.
+      if (this.closing !== null && this.index.rotationDue(p.times[i])) await this.settle();
       const m = i * stride;
       const state = meta[m];
       const kind = state & 3;
@@ -346,8 +462,8 @@ export class ParallelNearDup {
           meta[m + 3],
           meta,
           m + META,
-          sig8,
-          i * this.bins,
+          sigs,
+          i * this.record,
         );
     }
   }
