@@ -84,15 +84,15 @@ export interface NearDupStats {
   exactDuplicates: number;
   /** Pairs of texts met in an LSH bucket. */
   candidates: number;
-  /** Candidates already in the same group (no verification needed). */
+  /** Candidates already in one group when their segment closed (no verification needed). */
   sameGroup: number;
-  /** Candidates already verified below the threshold through another band (not verified again). */
+  /** Candidates met again in another band of the same close (each pair is verified once). */
   repeated: number;
   /** Candidates whose b-bit signature estimate of J is far below the threshold (not verified). */
   estimatedOut: number;
-  /** Candidates whose shingle-set sizes alone put J below the threshold (not merged). */
+  /** Candidates whose set sizes and shingle maps bound J below the threshold (not verified). */
   sizedOut: number;
-  /** Exact Jaccard computations (merges of two sorted shingle sets). */
+  /** Exact Jaccard computations (one text's shingles counted against another's set). */
   verified: number;
   /** Verified pairs at or above the threshold (unions). */
   matched: number;
@@ -149,7 +149,7 @@ class Segment {
    */
   blocks: Int32Array[] = [];
   starts = sharedInt32(1024);
-  /** Shingle hashes of each text (repeats included). */
+  /** Distinct shingle hashes of each text: the size of its shingle set. */
   lens = sharedInt32(1024);
   /** Next free pool position. */
   used = 0;

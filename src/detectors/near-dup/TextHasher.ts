@@ -44,7 +44,8 @@ export interface HasherOptions {
 
 /**
  * Hashes one text at a time into reusable buffers. After {@link TextHasher.hash} returns
- * true: `hi`/`lo`, `shingles[0 .. count)`; after {@link TextHasher.bandKeys}: `keys`, `sig8`.
+ * true: `hi`/`lo`, `shingles[0 .. count)` and the shingle map in `sig32`; after
+ * {@link TextHasher.bandKeys}: `keys` and the b-bit signature (`sig8`, the start of `sig32`).
  *
  * @example
  * const h = new TextHasher(NEAR_DUP_DEFAULTS);

@@ -1,9 +1,10 @@
 /**
  * Worker side of {@link ParallelNearDup}: hashes a range of a batch's texts (normalise,
  * shingles, signature, band keys) into shared memory, and runs its share of a segment
- * close (`close.ts`: a range of the bucket walk, or of the verification). Nothing is kept
- * between jobs but the hasher and the batch slots, so jobs can go to any worker; the
- * union-find stays on the main thread.
+ * close (`close.ts`: a range of the bucket walk, or of the verification). Between jobs a
+ * worker keeps its hasher, the batch slots and the exact-copy keys it has hashed
+ * ({@link SeenKeys}, an optimisation only: the index checks every copy), so jobs can go to
+ * any worker; the union-find stays on the main thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { TextHasher, type HasherOptions } from './TextHasher.js';

@@ -17,6 +17,7 @@ import {
 import { radixSortPairs } from './radix.js';
 import { ParallelNearDup } from './parallel.js';
 import { mulberry32 } from '../../util/rng.js';
+import type { Worker } from 'node:worker_threads';
 
 const T0 = Date.UTC(2017, 4, 5, 12);
 const BASE =
@@ -341,6 +342,34 @@ test('hashing in worker threads gives the same groups, similarities and counts a
   assert.deepEqual(res.groupOf, serial.groupOf);
   assert.deepEqual(res.similarity, serial.similarity);
   assert.ok(serial.stats.groups > 100 && serial.stats.truncated >= 1);
+});
+
+test('a hash worker that dies fails the run with an error, never an unhandled rejection', async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const posts = [...syntheticPosts(3000, { seed: 3 })];
+    const texts = posts.map((p) => p.text);
+    const times = posts.map((p) => p.time);
+    const par = new ParallelNearDup(new NearDupIndex(), 2);
+    await par.add(texts.slice(0, 500), times.slice(0, 500));
+    const w = (par as unknown as { workers: Worker[] }).workers[0];
+    await new Promise((done) => {
+      w.once('exit', done);
+      void w.terminate();
+    });
+    await assert.rejects(async () => {
+      for (let i = 500; i < texts.length; i += 500)
+        await par.add(texts.slice(i, i + 500), times.slice(i, i + 500));
+      await par.finish();
+    }, /exited with code/);
+    await par.close();
+    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
 });
 
 test('worker threads across segment changes: copies they remember from a closed segment are rehashed, same groups', async () => {

@@ -1,7 +1,7 @@
 /**
  * Near-duplicate indexing with the per-text hashing (normalise, shingles, signature, band
- * keys: about half of the CPU time) in worker threads, and the index (exact copies, LSH
- * buckets, verification, union-find) on the calling thread. Texts go to the workers through
+ * keys) and the segment closes (LSH buckets and verification, `close.ts`) in worker threads,
+ * and the index (exact copies, segments, union-find) on the calling thread. Texts go to the workers through
  * SharedArrayBuffers (one copy of the UTF-16 code units, no structured clone, no garbage per
  * text) and come back the same way; batches are pipelined, so the index commits batch k
  * while the workers hash batch k + 1; the shared buffers are posted to a worker only when they
@@ -250,9 +250,11 @@ export class ParallelNearDup {
         this.waiting.clear();
       };
       worker.on('error', fail);
-      worker.on('exit', (code) => {
-        if (code !== 0) fail(new Error(`near-dup hash worker exited with code ${code}`));
-      });
+      // Any exit before close() (which removes this listener) fails the run: a job posted to
+      // a worker that is gone would never be answered.
+      worker.on('exit', (code) =>
+        fail(new Error(`near-dup hash worker exited with code ${code} before the run ended`)),
+      );
       this.workers.push(worker);
     }
     // Segments that close while posts are added are compared here, in the workers.
@@ -269,7 +271,14 @@ export class ParallelNearDup {
    */
   async add(texts: (string | null)[], times: ArrayLike<number>): Promise<void> {
     const next = this.start(texts, times);
-    await this.drain();
+    try {
+      await this.drain();
+    } catch (e) {
+      // This batch will never be awaited: its failure (a worker that died fails every job)
+      // must not surface later as an unhandled rejection, which ends the process.
+      next.done.catch(() => undefined);
+      throw e;
+    }
     this.pending = next;
   }
 
