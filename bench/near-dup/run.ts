@@ -3,6 +3,7 @@
  * recall of pairs with Jaccard >= 0.8 against brute force on a sample.
  *
  *   npm run build && node dist/bench/near-dup/run.js [--posts 1000000] [--recall 5000] [--stream] [--workers 2]
+ *   node dist/bench/near-dup/run.js --workspace PATH.duckdb
  *
  * `--workers N` hashes texts in N worker threads (`ParallelNearDup`) while the main thread
  * runs the index; CPU time is then the whole process's, workers included.
@@ -10,11 +11,18 @@
  * reported memory is then the index's, not the texts'). Only the index's own work is timed,
  * on wall time and on this process's CPU time: on a shared machine the second is the
  * honest number, and a calibration loop before and after says how busy the machine was.
+ *
+ * `--workspace PATH` runs the detector itself (`findNearDuplicates`: texts read from DuckDB,
+ * groups written back, worker threads as by default) on an existing workspace file, such as
+ * the one the coordination bench caches (`vigie-bench-coordination-<posts>-...duckdb` in the
+ * temp directory), and times the whole of it.
  */
 import { NearDupIndex, NEAR_DUP_DEFAULTS, SHINGLE } from '../../src/detectors/near-dup/NearDupIndex.js';
 import { normaliseForMatching } from '../../src/detectors/near-dup/normalise.js';
 import { ParallelNearDup } from '../../src/detectors/near-dup/parallel.js';
 import { syntheticPosts } from './synthetic.js';
+import { findNearDuplicates } from '../../src/detectors/near-dup/index.js';
+import { DuckDBStore } from '../../src/store/duckdb/DuckDBStore.js';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -105,7 +113,37 @@ function calibrate(): number {
   return ((c.user + c.system) * 1000) / (500 * a.length);
 }
 
+/** The detector on a stored workspace: wall and CPU time of the whole run, peak memory, counts. */
+async function onWorkspace(path: string): Promise<void> {
+  const store = await DuckDBStore.open(path);
+  try {
+    const w0 = performance.now();
+    const c0 = process.cpuUsage();
+    const run = await findNearDuplicates(store, { seed: SEED }, (m) =>
+      console.log(`  ${((performance.now() - w0) / 1000).toFixed(1)} s ${m}`),
+    );
+    const c = process.cpuUsage(c0);
+    const wall = (performance.now() - w0) / 1000;
+    const cpuS = (c.user + c.system) / 1e6;
+    const texts = run.stats.posts;
+    const { posts } = await store.counts();
+    // Both rates: per post of the workspace (reposts are not read: their text is the
+    // original's), and per text read and compared.
+    console.log(
+      `detector on ${path}: ${posts} posts, ${texts} of matched kinds, in ${wall.toFixed(2)} s wall, ${cpuS.toFixed(2)} s CPU: ` +
+        `${Math.round(posts / wall)} workspace posts/s, ${Math.round(texts / wall)} texts/s`,
+    );
+    console.log(`memory: peak RSS ${mb(process.resourceUsage().maxRSS * 1024)}`);
+    console.log('stats:', JSON.stringify(run.stats));
+    for (const m of run.messages) console.log('  note:', m);
+  } finally {
+    await store.close();
+  }
+}
+
 async function main(): Promise<void> {
+  const wsAt = process.argv.indexOf('--workspace');
+  if (wsAt >= 0) return onWorkspace(process.argv[wsAt + 1]);
   console.log(
     `near-dup bench: ${N} posts, seed ${SEED}, ${STREAM ? 'streamed' : 'in memory'}, ${WORKERS} hash workers, defaults ${JSON.stringify(NEAR_DUP_DEFAULTS)}`,
   );
