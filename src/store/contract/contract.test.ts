@@ -19,6 +19,31 @@ import type { Store } from '../store.js';
 import type { CoactionResult } from '../coaction-types.js';
 import type { Finding } from '../../findings/finding.js';
 import { loadSynth } from './load.js';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The CLI (this file is compiled to dist/src/store/contract/: the package root is four levels up). */
+const BIN = fileURLToPath(new URL('../../../../bin/vigie.js', import.meta.url));
+
+/** Run the CLI without blocking this process (the cluster's servers are its children). */
+function vigie(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err });
+    });
+  });
+}
 
 const skip = clickhouseSkipReason();
 const SYNTH = { posts: 20_000, seed: 7, swarms: 3 };
@@ -191,6 +216,30 @@ describe('store contract: DuckDB and ClickHouse give the same answers', { skip: 
       runDetectors(ch, { only: [skippedName] }),
       /not available on the ClickHouse backend/,
     );
+  });
+
+  test('vigie analyze on a ClickHouse workspace runs what it can and says why it wrote no briefing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigie-ch-cli-'));
+    try {
+      const csv = join(dir, 'posts.csv');
+      const rows = ['post_id,account_id,timestamp,text'];
+      for (let i = 0; i < 40; i++)
+        rows.push(
+          `p${i},a${i % 7},${1494009300 + i * 30},"Le débat de ce soir, message numéro ${i % 5} #presidentielle2017"`,
+        );
+      writeFileSync(csv, rows.join('\n') + '\n');
+      const r = await vigie(['--db', cluster.url('cli'), 'analyze', csv, '--progress', 'none']);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /accepted 40 posts/);
+      // The detectors the backend serves ran; the others are listed as skipped, with the reason.
+      assert.match(r.out + r.err, /near-dup/);
+      assert.match(r.out + r.err, /not available on the ClickHouse backend/);
+      // The briefing is DuckDB-only: no file, and the reason instead of a path.
+      assert.match(r.out, /no briefing: /);
+      assert.doesNotMatch(r.out, /^briefing: /m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('saving findings again replaces them; clearing removes them', async () => {
