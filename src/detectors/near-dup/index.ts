@@ -36,12 +36,13 @@ export interface NearDupDetectorOptions extends NearDupOptions {
    */
   kinds: PostKind[];
   /**
-   * Worker threads that hash texts while this thread runs the index (0: hash here). The
-   * groups are the same; it trades extra CPU (copies to shared memory) for wall time, so it
-   * pays only on idle cores (see README.md, Measured). `'auto'` (the default): 2 workers
-   * when the machine has at least 2 cores, started once {@link AUTO_WORKERS_AFTER} posts
-   * have been read (a small workspace is done before threads would start), and hashing on
-   * this thread if they cannot be started.
+   * Worker threads that hash texts while this thread runs the index, and that share each
+   * segment close between them (0: all on this thread). The groups, similarities and counts
+   * are the same; it trades some extra CPU (copies to shared memory) for wall time, so it
+   * pays on idle cores (see README.md, Measured). `'auto'` (the default): 2 workers when the
+   * machine has at least 2 cores, started once {@link AUTO_WORKERS_AFTER} posts have been
+   * read (a small workspace is done before threads would start), and everything on this
+   * thread if they cannot be started.
    */
   workers: number | 'auto';
 }
@@ -149,7 +150,7 @@ function secs(t0: number): string {
   return ((performance.now() - t0) / 1000).toFixed(1);
 }
 
-/** Two hash workers for `workers: 'auto'`, or null (hash on this thread) when threads cannot start. */
+/** Two worker threads (hashing and segment closes) for `workers: 'auto'`, or null (all on this thread) when threads cannot start. */
 function startWorkers(index: NearDupIndex, log: (m: string) => void): ParallelNearDup | null {
   try {
     return new ParallelNearDup(index, 2);
@@ -165,7 +166,7 @@ export const nearDupDetector: Detector<NearDupDetectorOptions> = {
   version: '0.1.0',
   channel: 'coordination',
   description:
-    'groups near-duplicate texts (MinHash + LSH, exact Jaccard >= 0.8) for the co-text layer; hashes in 2 worker threads on large workspaces',
+    'groups near-duplicate texts (MinHash + LSH, exact Jaccard >= 0.8) for the co-text layer; hashes and compares in 2 worker threads on large workspaces',
   defaults: NEAR_DUP_DETECTOR_DEFAULTS,
   async detect(ctx: DetectorContext, options?: Partial<NearDupDetectorOptions>): Promise<DetectResult> {
     const run = await findNearDuplicates(ctx.store, { seed: ctx.seed, ...options }, ctx.log);
