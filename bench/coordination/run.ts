@@ -3,7 +3,11 @@
  * speed on the synthetic election week (src/synth/), 1M posts by default.
  *
  *   npm run build && node dist/bench/coordination/run.js [--posts 1000000] [--seed 1]
- *     [--swarms 10] [--fresh] [--layers co-repost,co-link,...] [--near-dup]
+ *     [--swarms 10] [--fresh] [--layers co-repost,co-link,...] [--near-dup] [--repeat 3]
+ *
+ * `--repeat N` runs the co-repost step N times (default 5 up to 2M posts, else 1): the first
+ * call in a new process reads the posts from disk and grows the engine's memory, so it is
+ * reported apart from the median of the others.
  *
  * The generated week is loaded into a DuckDB workspace cached in the temp folder (same
  * options, same file), so that a re-run measures detection only. Prints throughput, peak
@@ -36,6 +40,7 @@ const posts = Number(arg('posts', '1000000'));
 const seed = Number(arg('seed', '1'));
 const swarms = Number(arg('swarms', '10'));
 const layers = arg('layers', DEFAULTS.layers.join(',')).split(',');
+const repeat = Math.max(1, Number(arg('repeat', posts <= 2_000_000 ? '5' : '1')));
 const mb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 const secs = (t: number) => (performance.now() - t) / 1000;
 /** CPU seconds of this process (DuckDB's threads included) since `c`: the fair measure on a shared machine. */
@@ -78,32 +83,49 @@ async function main(): Promise<void> {
   const ctx = { store, runId: 'bench', seed: 1, log: (m: string) => console.log(`  ${m}`) };
 
   // 1. co-repost to significant edges, the number the issue asks for.
+  const coRepost = async () => {
+    const t = performance.now();
+    const c0 = process.cpuUsage();
+    const cr = await store.coactionPairs({
+      layer: 'co-repost',
+      windowMs: DEFAULTS.windows['co-repost'] * 1000,
+      maxAccountsPerObject: DEFAULTS.maxAccountsPerObject,
+      minCount: 2,
+      minObjectsPerStratum: DEFAULTS.minObjectsPerStratum,
+      maxPValue: DEFAULTS.fdr,
+      dispersion: DEFAULTS.dispersion,
+      discreteFdr: DEFAULTS.fdr,
+    });
+    const edges = cr.pairs.map((p) => {
+      const lp = logConditionalPValue(p.count, p.expected, DEFAULTS.dispersion);
+      return { layer: 'co-repost', a: p.a, b: p.b, count: p.count, pValue: Math.exp(lp), logPValue: lp };
+    });
+    const runs = [{ layer: 'co-repost', edges, tested: cr.stats.pairsInFamily ?? cr.stats.pairsTested }];
+    applyFdr(runs, 'layer');
+    const sig = combineLayers(runs, DEFAULTS.fdr);
+    return { cr, sig, wall: secs(t), cpu: cpu(c0) };
+  };
+  const walls: number[] = [];
+  for (let k = 0; k < repeat; k++) {
+    const { cr, sig, wall, cpu: cs } = await coRepost();
+    walls.push(wall);
+    console.log(
+      `co-repost -> significant edges${repeat > 1 ? ` (call ${k + 1} of ${repeat})` : ''}: ${wall.toFixed(2)} s wall, ${cs.toFixed(2)} s CPU (${Math.round(posts / wall).toLocaleString('en')} posts/s); ` +
+        `${cr.stats.actions} reposts, ${cr.stats.pairsTested} pairs tested (${cr.stats.pairsInFamily} in the FDR family), ${cr.pairs.length} candidates, ${sig.length} significant; ` +
+        `capped objects ${cr.stats.cappedObjects}; peak RSS ${mb()} MB`,
+    );
+  }
+  if (repeat > 2) {
+    const rest = walls.slice(1).sort((a, b) => a - b);
+    const mid = rest.length >> 1;
+    const median = rest.length % 2 ? rest[mid] : (rest[mid - 1] + rest[mid]) / 2;
+    console.log(
+      `co-repost -> significant edges: first call ${walls[0].toFixed(2)} s; the next ${rest.length}: median ${median.toFixed(2)} s, ${rest[0].toFixed(2)}-${rest[rest.length - 1].toFixed(2)} s`,
+    );
+  }
+
   let t = performance.now();
   let c0 = process.cpuUsage();
-  const cr = await store.coactionPairs({
-    layer: 'co-repost',
-    windowMs: DEFAULTS.windows['co-repost'] * 1000,
-    maxAccountsPerObject: DEFAULTS.maxAccountsPerObject,
-    minCount: 2,
-    minObjectsPerStratum: DEFAULTS.minObjectsPerStratum,
-    maxPValue: DEFAULTS.fdr,
-    dispersion: DEFAULTS.dispersion,
-    discreteFdr: DEFAULTS.fdr,
-  });
-  const edges = cr.pairs.map((p) => {
-    const lp = logConditionalPValue(p.count, p.expected, DEFAULTS.dispersion);
-    return { layer: 'co-repost', a: p.a, b: p.b, count: p.count, pValue: Math.exp(lp), logPValue: lp };
-  });
-  const runs = [{ layer: 'co-repost', edges, tested: cr.stats.pairsInFamily ?? cr.stats.pairsTested }];
-  applyFdr(runs, 'layer');
-  const sig = combineLayers(runs, DEFAULTS.fdr);
-  const tCoRepost = secs(t);
-  console.log(
-    `co-repost -> significant edges: ${tCoRepost.toFixed(2)} s wall, ${cpu(c0).toFixed(2)} s CPU (${Math.round(posts / tCoRepost).toLocaleString('en')} posts/s); ` +
-      `${cr.stats.actions} reposts, ${cr.stats.pairsTested} pairs tested (${cr.stats.pairsInFamily} in the FDR family), ${cr.pairs.length} candidates, ${sig.length} significant; ` +
-      `capped objects ${cr.stats.cappedObjects}; peak RSS ${mb()} MB`,
-  );
-
   // 2. The anchors' fixed threshold on the same layer: co-repost weight >= 2. Without a cap, as
   // the anchors run it, up to 2M posts; above, the viral posts' pairs alone would fill the disk.
   const baselineCap = posts > 2_000_000 ? DEFAULTS.maxAccountsPerObject : 1_000_000_000;
