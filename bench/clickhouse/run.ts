@@ -24,10 +24,8 @@ import {
   type TestCluster,
 } from '../../src/store/clickhouse/testing/cluster.js';
 import { loadSynth, type LoadTiming } from '../../src/store/contract/load.js';
-import { DEFAULTS } from '../../src/detectors/coordination/index.js';
-import { logConditionalPValue } from '../../src/detectors/coordination/stats.js';
-import { applyFdr, combineLayers } from '../../src/detectors/coordination/combine.js';
 import { runDetectors } from '../../src/detectors/run.js';
+import { coRepostToSignificant } from '../coordination/co-repost.js';
 import type { Store } from '../../src/store/store.js';
 import type { Finding } from '../../src/findings/finding.js';
 
@@ -65,23 +63,7 @@ async function measure<T>(
 }
 
 async function corepost(store: Store) {
-  const cr = await store.coactionPairs({
-    layer: 'co-repost',
-    windowMs: DEFAULTS.windows['co-repost'] * 1000,
-    maxAccountsPerObject: DEFAULTS.maxAccountsPerObject,
-    minCount: 2,
-    minObjectsPerStratum: DEFAULTS.minObjectsPerStratum,
-    maxPValue: DEFAULTS.fdr,
-    dispersion: DEFAULTS.dispersion,
-    discreteFdr: DEFAULTS.fdr,
-  });
-  const edges = cr.pairs.map((p) => {
-    const lp = logConditionalPValue(p.count, p.expected, DEFAULTS.dispersion);
-    return { layer: 'co-repost', a: p.a, b: p.b, count: p.count, pValue: Math.exp(lp), logPValue: lp };
-  });
-  const runs = [{ layer: 'co-repost', edges, tested: cr.stats.pairsInFamily ?? cr.stats.pairsTested }];
-  applyFdr(runs, 'layer');
-  const sig = combineLayers(runs, DEFAULTS.fdr);
+  const { cr, sig } = await coRepostToSignificant(store);
   return { cr, sig: sig.map((e) => `${e.a} ${e.b}`).sort() };
 }
 

@@ -26,9 +26,8 @@ import {
   type ClusterScore,
 } from '../../src/synth/index.js';
 import { DEFAULTS, detectDetailed } from '../../src/detectors/coordination/index.js';
-import { logConditionalPValue } from '../../src/detectors/coordination/stats.js';
-import { applyFdr, combineLayers } from '../../src/detectors/coordination/combine.js';
 import { DETECTORS } from '../../src/detectors/index.js';
+import { coRepostToSignificant } from './co-repost.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -86,23 +85,7 @@ async function main(): Promise<void> {
   const coRepost = async () => {
     const t = performance.now();
     const c0 = process.cpuUsage();
-    const cr = await store.coactionPairs({
-      layer: 'co-repost',
-      windowMs: DEFAULTS.windows['co-repost'] * 1000,
-      maxAccountsPerObject: DEFAULTS.maxAccountsPerObject,
-      minCount: 2,
-      minObjectsPerStratum: DEFAULTS.minObjectsPerStratum,
-      maxPValue: DEFAULTS.fdr,
-      dispersion: DEFAULTS.dispersion,
-      discreteFdr: DEFAULTS.fdr,
-    });
-    const edges = cr.pairs.map((p) => {
-      const lp = logConditionalPValue(p.count, p.expected, DEFAULTS.dispersion);
-      return { layer: 'co-repost', a: p.a, b: p.b, count: p.count, pValue: Math.exp(lp), logPValue: lp };
-    });
-    const runs = [{ layer: 'co-repost', edges, tested: cr.stats.pairsInFamily ?? cr.stats.pairsTested }];
-    applyFdr(runs, 'layer');
-    const sig = combineLayers(runs, DEFAULTS.fdr);
+    const { cr, sig } = await coRepostToSignificant(store);
     return { cr, sig, wall: secs(t), cpu: cpu(c0) };
   };
   const walls: number[] = [];

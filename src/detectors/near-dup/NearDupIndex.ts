@@ -21,6 +21,8 @@ import {
   BLOCK_BITS,
   BLOCK_MASK,
   BLOCK_SIZE,
+  grown,
+  grownShared,
   pairOffsets,
   sharedInt32,
   verifyPairs,
@@ -120,22 +122,6 @@ export interface NearDupResult {
 
 /** A segment also closes when its pool holds this many hashes (1 GiB). */
 const MAX_POOL = 1 << 28;
-
-type Typed = Int32Array | Float32Array | Uint8Array;
-function grown<T extends Typed>(a: T, need: number): T {
-  if (need <= a.length) return a;
-  const b = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
-  b.set(a);
-  return b;
-}
-
-/** {@link grown} in shared memory: what a segment close reads must be readable by worker threads. */
-function grownShared(a: Int32Array, need: number): Int32Array {
-  if (need <= a.length) return a;
-  const b = sharedInt32(Math.max(need, a.length * 2));
-  b.set(a);
-  return b;
-}
 
 /**
  * The distinct texts of one time segment: shingle hashes, band keys, exact-copy table. What

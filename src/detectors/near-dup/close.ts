@@ -190,8 +190,8 @@ export function walkBuckets(job: CloseJob, from: number, to: number): WalkResult
             continue;
           }
           if (n === xs.length) {
-            xs = sharedGrow(xs, n * 2);
-            ys = sharedGrow(ys, n * 2);
+            xs = grownShared(xs, n + 1);
+            ys = grownShared(ys, n + 1);
           }
           xs[n] = x;
           ys[n++] = y;
@@ -286,8 +286,8 @@ export function verifyPairs(
       if (sim < threshold) continue;
       st.matched++;
       if (n === sims.length) {
-        pairs = grownTo(pairs, n * 4);
-        sims = grownF64(sims, n * 2);
+        pairs = grown(pairs, 2 * n + 2);
+        sims = grown(sims, n + 1);
       }
       pairs[2 * n] = x;
       pairs[2 * n + 1] = y;
@@ -421,20 +421,21 @@ export function agree(a: Int32Array, ai: number, b: Int32Array, bi: number, word
   return n;
 }
 
-function sharedGrow(a: Int32Array, n: number): Int32Array {
-  const b = sharedInt32(n);
+/** `a` copied into a typed array of the same kind at least `need` long (doubling), or `a` when long enough. */
+export function grown<T extends Int32Array | Float32Array | Float64Array | Uint8Array>(
+  a: T,
+  need: number,
+): T {
+  if (need <= a.length) return a;
+  const b = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
   b.set(a);
   return b;
 }
 
-function grownTo(a: Int32Array, n: number): Int32Array {
-  const b = new Int32Array(n);
-  b.set(a);
-  return b;
-}
-
-function grownF64(a: Float64Array, n: number): Float64Array {
-  const b = new Float64Array(n);
+/** {@link grown} in shared memory: what a segment close reads must be readable by worker threads. */
+export function grownShared(a: Int32Array, need: number): Int32Array {
+  if (need <= a.length) return a;
+  const b = sharedInt32(Math.max(need, a.length * 2));
   b.set(a);
   return b;
 }

@@ -140,24 +140,14 @@ async function layerSpec(conn: DuckDBConnection, layer: string): Promise<ObjectL
 }
 
 /**
- * Temp table of account keys (k, platform, account_id, h), filled through the appender:
+ * Temp table of account keys (g = 0, k, platform, account_id), filled through the appender:
  * keys are data, never SQL.
  */
 async function keysTable(conn: DuckDBConnection, name: string, keys: string[]): Promise<void> {
-  await conn.run(`CREATE OR REPLACE TEMP TABLE ${name} (k VARCHAR, platform VARCHAR, account_id VARCHAR)`);
-  const app = await conn.createAppender(name, 'main', 'temp');
-  try {
-    for (const k of new Set(keys)) {
-      const [platform, accountId] = splitAccountKey(k);
-      app.appendVarchar(k);
-      app.appendVarchar(platform);
-      app.appendVarchar(accountId);
-      app.endRow();
-    }
-    app.flushSync();
-  } finally {
-    app.closeSync();
-  }
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE ${name} (g INTEGER, k VARCHAR, platform VARCHAR, account_id VARCHAR)`,
+  );
+  await appendGroupMembers(conn, name, [keys], true);
 }
 
 const TEMP = [
