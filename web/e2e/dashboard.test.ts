@@ -325,9 +325,13 @@ describe('dashboard in a real browser', { skip: SKIP, timeout: 180_000 }, () => 
     await view(page, '#/narratives');
     assert.match(await page.locator('main').innerText(), /No narrative findings/);
     // The overview draws its timeline (uPlot canvas) and the attack view its two bar charts.
+    // A chart's canvas is made in an effect after the view has rendered: wait for it, then
+    // count (counting at once found none once in CI).
     await view(page, '#/overview');
+    await page.locator('.chart canvas').first().waitFor({ timeout: 15_000 });
     assert.equal(await page.locator('.chart canvas').count(), 1);
     await view(page, '#/attacks');
+    await page.locator('.chart canvas').nth(1).waitFor({ timeout: 15_000 });
     assert.ok((await page.locator('.chart canvas').count()) >= 2);
     // Keyboard: the first Tab reaches the skip link, Enter moves focus into the view.
     await page.keyboard.press('Tab');
