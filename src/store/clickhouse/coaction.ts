@@ -19,6 +19,7 @@
 import { queryInt, splitAccountKey } from '../coaction-types.js';
 import type { Account } from '../../model/post.js';
 import { VigieError } from '../../util/errors.js';
+import { chExactSum } from '../exact-sum.js';
 import type {
   CoactionLayerInfo,
   CoactionPair,
@@ -241,7 +242,7 @@ async function prepareLayer(
   out.strata = await sc.onHead(
     'strata',
     `SELECT s, any(bin) AS sbin, count() AS objects, min(d) AS dmin, max(d) AS dmax, sum(n) AS inc,
-       sum(if(n > 1, wp * n / (n - 1), 0)) AS wpc,
+       ${chExactSum('if(n > 1, wp * n / (n - 1), 0)')} AS wpc,
        2 * wpc / (toFloat64(inc) * inc) AS rate,
        if(sum((toFloat64(n) * n - sk2) / 2) = 0, 0, sum(wp) / sum((toFloat64(n) * n - sk2) / 2)) AS tau
      FROM (SELECT o, n, d, sk2, wp, toInt32(floor(log2(d))) AS bin FROM ${objD} WHERE mw <= ${cap})
@@ -250,7 +251,7 @@ async function prepareLayer(
     `layer ${layer}: stratum rates`,
   );
   const bins = await s.head.rows<Row>(
-    `SELECT sbin, count() AS ns, sum(objects) AS obs, min(dmin) AS mn, max(dmax) AS mx, sum(inc) AS ic, sum(wpc) AS w,
+    `SELECT sbin, count() AS ns, sum(objects) AS obs, min(dmin) AS mn, max(dmax) AS mx, sum(inc) AS ic, ${chExactSum('wpc')} AS w,
        min(rate) AS rmin, max(rate) AS rmax, min(tau) AS tmin, max(tau) AS tmax
      FROM ${out.strata} GROUP BY sbin ORDER BY sbin DESC`,
     `layer ${layer}: strata summary`,
@@ -420,7 +421,7 @@ export async function coactionPairs(s: ClickHouseStore, q: CoactionQuery): Promi
          GROUP BY a, o`,
         `layer ${q.layer}: candidates' objects`,
       );
-      lam = `SELECT x, y, sum(least(1.0, toFloat64(kx) * ky * tau)) AS expected, count() AS shared FROM (
+      lam = `SELECT x, y, ${chExactSum('least(1.0, toFloat64(kx) * ky * tau)')} AS expected, count() AS shared FROM (
            SELECT x, y, o, kx, ky FROM (
              SELECT x, y, o, kx FROM (SELECT x, y FROM ${cand})
                ALL INNER JOIN (SELECT a AS x, o, k AS kx FROM ${aok}) USING x
@@ -430,7 +431,7 @@ export async function coactionPairs(s: ClickHouseStore, q: CoactionQuery): Promi
          ) USING o
          GROUP BY x, y`;
     } else
-      lam = `SELECT x, y, sum(toFloat64(nx) * ny * rate) AS expected, toInt64(-1) AS shared FROM (
+      lam = `SELECT x, y, ${chExactSum('toFloat64(nx) * ny * rate')} AS expected, toInt64(-1) AS shared FROM (
            SELECT x, y, s, nx, ny FROM (
              SELECT x, y, s, n AS nx FROM (SELECT x, y FROM ${cand})
                ALL INNER JOIN (SELECT a AS x, s, n FROM ${prep.accs}) USING x

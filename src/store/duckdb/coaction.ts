@@ -25,6 +25,7 @@ import { queryInt, splitAccountKey } from '../coaction-types.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Account } from '../../model/post.js';
 import { VigieError } from '../../util/errors.js';
+import { exactSum } from '../exact-sum.js';
 import type {
   CoactionLayerInfo,
   CoactionPair,
@@ -358,15 +359,16 @@ async function prepareLayer(
             FROM ca_obj JOIN ca_ol USING (o) WHERE mw <= ${cap})`);
   await conn.run(`CREATE OR REPLACE TEMP TABLE ca_strata AS
       SELECT s, any_value(c.bin) AS bin, count(*) AS objects, min(d) AS dmin, max(d) AS dmax, sum(n) AS inc,
-        sum(CASE WHEN n > 1 THEN wp * n / (n - 1) ELSE 0 END) AS wpc,
-        2 * sum(CASE WHEN n > 1 THEN wp * n / (n - 1) ELSE 0 END) / (CAST(sum(n) AS DOUBLE) * sum(n)) AS rate,
-        -- Share of the stratum's action pairs of different accounts that fall within W.
-        coalesce(sum(wp) / nullif(sum((CAST(n AS DOUBLE) * n - sk2) / 2), 0), 0) AS tau
+        ${exactSum('CASE WHEN n > 1 THEN wp * n / (n - 1) ELSE 0 END')} AS wpc,
+        2 * ${exactSum('CASE WHEN n > 1 THEN wp * n / (n - 1) ELSE 0 END')} / (CAST(sum(n) AS DOUBLE) * sum(n)) AS rate,
+        -- Share of the stratum's action pairs of different accounts that fall within W. Both
+        -- sums are of integers (n^2 - sum k^2 is even), so exact whatever the order.
+        coalesce(sum(wp) / nullif(sum((CAST(n AS BIGINT) * n - sk2) // 2), 0), 0) AS tau
       FROM ca_obj c JOIN ca_os USING (o) GROUP BY s`);
   const bins = await rows(
     conn,
     `SELECT bin, count(*) AS strata, sum(objects) AS objects, min(dmin) AS dmin, max(dmax) AS dmax,
-         sum(inc) AS inc, sum(wpc) AS wpc, min(rate) AS rmin, max(rate) AS rmax, min(tau) AS tmin, max(tau) AS tmax
+         sum(inc) AS inc, ${exactSum('wpc')} AS wpc, min(rate) AS rmin, max(rate) AS rmax, min(tau) AS tmin, max(tau) AS tmax
        FROM ca_strata GROUP BY bin ORDER BY bin DESC`,
   );
   stats.strata = bins.map((b) => ({
@@ -506,11 +508,11 @@ export async function coactionPairs(
     // Expected count of the pairs of table `src` (columns x, y) under the null model.
     const lamOf = (src: string) =>
       timing
-        ? `SELECT r.x, r.y, sum(least(1.0, CAST(p.k AS DOUBLE) * q.k * st.tau)) AS expected, count(*) AS shared
+        ? `SELECT r.x, r.y, ${exactSum('least(1.0, CAST(p.k AS DOUBLE) * q.k * st.tau)')} AS expected, count(*) AS shared
               FROM ${src} r JOIN ca_ao p ON p.a = r.x JOIN ca_ao q ON q.a = r.y AND q.o = p.o
                 JOIN ca_os os ON os.o = p.o JOIN ca_strata st ON st.s = os.s
               GROUP BY r.x, r.y`
-        : `SELECT r.x, r.y, sum(CAST(ax.n AS DOUBLE) * ay.n * st.rate) AS expected, CAST(NULL AS BIGINT) AS shared
+        : `SELECT r.x, r.y, ${exactSum('CAST(ax.n AS DOUBLE) * ay.n * st.rate')} AS expected, CAST(NULL AS BIGINT) AS shared
               FROM ${src} r JOIN ca_acc_s ax ON ax.a = r.x JOIN ca_acc_s ay ON ay.a = r.y AND ay.s = ax.s
                 JOIN ca_strata st ON st.s = ax.s
               GROUP BY r.x, r.y`;
@@ -669,7 +671,7 @@ export async function groupCandidates(
         FROM gg_o go JOIN ca_obj c ON c.o = go.o JOIN ca_os os ON os.o = go.o JOIN ca_strata st ON st.s = os.s
         GROUP BY go.g, os.s),
       cand AS (SELECT * FROM gg_c WHERE y >= ${minCount})
-      SELECT cand.g, cand.a, cand.y, sum(acs.n * sh.share) AS expected
+      SELECT cand.g, cand.a, cand.y, ${exactSum('acs.n * sh.share')} AS expected
       FROM cand JOIN ca_acc_s acs ON acs.a = cand.a JOIN share sh ON sh.g = cand.g AND sh.s = acs.s
       GROUP BY cand.g, cand.a, cand.y`);
     await conn.run(`CREATE OR REPLACE TEMP TABLE ca_keys AS

@@ -6,6 +6,7 @@
  * in parallel and out of core, where pulling every post into JS would not scale.
  */
 import { inTransaction } from './transaction.js';
+import { exactSum } from '../exact-sum.js';
 import { DuckDBTimestampValue, LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
 import type {
   AccountBehaviourRow,
@@ -117,7 +118,10 @@ export class DuckDBSignalStore implements SignalStore {
           any_value(tz) AS tz,
           count(gap_ms) AS gaps,
           avg(gap_ms) / 1000.0 AS gap_mean,
-          stddev_pop(gap_ms) / 1000.0 AS gap_std,
+          -- stddev_pop from exact integer sums: DuckDB's own combines per-thread states in any
+          -- order, so its last bits could differ between runs (see src/store/exact-sum.ts).
+          CASE WHEN count(gap_ms) > 0 THEN sqrt(greatest(0, CAST(count(gap_ms) * sum(CAST(gap_ms AS HUGEINT) * gap_ms)
+            - sum(CAST(gap_ms AS HUGEINT)) * sum(CAST(gap_ms AS HUGEINT)) AS DOUBLE))) / count(gap_ms) / 1000.0 END AS gap_std,
           max(gap_ms) / 1000.0 AS longest_gap,
           coalesce(bool_or(gap_ms >= ${dormMs} AND t >= ${winStart} AND t < ${refSql}), false) AS reactivated,
           count(DISTINCT client) AS clients
@@ -128,7 +132,7 @@ export class DuckDBSignalStore implements SignalStore {
         FROM p WHERE gap_ms IS NOT NULL GROUP BY ALL
       ),
       gent AS (
-        SELECT platform, account_id, 0 - sum(c / tot * log2(c / tot)) AS e
+        SELECT platform, account_id, 0 - ${exactSum('c / tot * log2(c / tot)')} AS e
         FROM (SELECT *, sum(c) OVER (PARTITION BY platform, account_id) AS tot FROM gbin) GROUP BY ALL
       ),
       cbin AS (
@@ -136,7 +140,7 @@ export class DuckDBSignalStore implements SignalStore {
         FROM p WHERE client IS NOT NULL GROUP BY ALL
       ),
       cent AS (
-        SELECT platform, account_id, 0 - sum(c / tot * log2(c / tot)) AS e
+        SELECT platform, account_id, 0 - ${exactSum('c / tot * log2(c / tot)')} AS e
         FROM (SELECT *, sum(c) OVER (PARTITION BY platform, account_id) AS tot FROM cbin) GROUP BY ALL
       )
       SELECT a.platform, a.account_id, a.handle, a.display_name, epoch_ms(a.created_at)::DOUBLE AS created_ms,
