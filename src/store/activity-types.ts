@@ -15,6 +15,13 @@ export interface PostTextStreamOptions {
   kinds?: PostKind[];
   /** The caller reads refs, times and texts only: a store may leave `platforms`, `postIds`, `accountIds` empty. */
   textsOnly?: boolean;
+  /**
+   * With `textsOnly`, the caller takes the texts as UTF-8 bytes: a store may fill
+   * {@link PostTextChunk.utf8} instead of `texts` (one buffer per chunk instead of one string
+   * per post; DuckDB's client pays a native call per string). A store that does not leaves
+   * `utf8` unset and fills `texts`.
+   */
+  utf8?: boolean;
 }
 
 /**
@@ -28,8 +35,14 @@ export interface PostTextChunk {
   accountIds: string[];
   /** Epoch milliseconds. */
   times: Float64Array;
-  /** Verbatim texts (null when the post has none). */
+  /** Verbatim texts (null when the post has none); empty when `utf8` is set. */
   texts: (string | null)[];
+  /** The texts as UTF-8, end to end, when the caller asked for `utf8` and the store obliged. */
+  utf8?: {
+    bytes: Uint8Array;
+    /** Per post, its text's length in bytes (-1: no text). */
+    lens: Int32Array;
+  };
 }
 
 /**

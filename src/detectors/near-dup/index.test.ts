@@ -15,7 +15,7 @@ import {
   normaliseForMatching,
 } from './index.js';
 import { radixSortPairs } from './radix.js';
-import { ParallelNearDup } from './parallel.js';
+import { ParallelNearDup, decodeUtf8 } from './parallel.js';
 import { mulberry32 } from '../../util/rng.js';
 import type { Worker } from 'node:worker_threads';
 
@@ -344,6 +344,84 @@ test('hashing in worker threads gives the same groups, similarities and counts a
   assert.ok(serial.stats.groups > 100 && serial.stats.truncated >= 1);
 });
 
+test('hashing UTF-8 batches in worker threads gives the same groups as add() on the decoded texts', async () => {
+  const posts = [...syntheticPosts(3000, { seed: 7, recent: 200 })];
+  const texts: (string | null)[] = posts.map((p) => p.text);
+  const times = posts.map((p) => p.time);
+  // A lone surrogate has no UTF-8 form (it becomes U+FFFD); a huge text is cut at 3 x the
+  // raw units read; a leading U+FEFF stays; astral characters take 4 bytes.
+  const odd = [
+    null,
+    `${BASE} \ud800 x`,
+    '\ufeff' + BASE,
+    'é'.repeat(30_000),
+    `${BASE} 😡😡`,
+    '😡'.repeat(9000),
+    '',
+  ];
+  odd.forEach((t, i) => texts.splice(100 + i * 400, 0, t));
+  odd.forEach((_, i) => times.splice(100 + i * 400, 0, times[100 + i * 400 - 1]));
+  const enc = new TextEncoder();
+  const dec = new TextDecoder('utf-8', { ignoreBOM: true });
+  const serial = group(
+    texts.map((t) => (t === null ? null : dec.decode(enc.encode(t)))),
+    {},
+    times,
+  );
+  const par = new ParallelNearDup(new NearDupIndex(), 2);
+  for (let i = 0; i < texts.length; i += 257) {
+    const slice = texts.slice(i, i + 257).map((t) => (t === null ? null : enc.encode(t)));
+    const bytes = new Uint8Array(slice.reduce((a, b) => a + (b?.length ?? 0), 0));
+    const lens = new Int32Array(slice.length);
+    slice.forEach((b, k) => {
+      lens[k] = b === null ? -1 : b.length;
+      if (b)
+        bytes.set(
+          b,
+          slice.slice(0, k).reduce((a, c) => a + (c?.length ?? 0), 0),
+        );
+    });
+    await par.add({ bytes, lens }, times.slice(i, i + 257));
+  }
+  const res = await par.finish();
+  assert.deepEqual(res.stats, serial.stats);
+  assert.deepEqual(res.groupOf, serial.groupOf);
+  assert.deepEqual(res.similarity, serial.similarity);
+  assert.ok(serial.stats.groups > 100 && serial.stats.truncated >= 2);
+});
+
+test("decodeUtf8 gives TextDecoder's code units, cut at the cap; bad bytes become U+FFFD inside the range", () => {
+  const r = mulberry32(11);
+  const pool = ['a', 'Z', ' ', 'é', 'ß', 'ж', 'ع', '中', '€', '\ufeff', '😡', '𝔘', '\u0000'];
+  const enc = new TextEncoder();
+  const dec = new TextDecoder('utf-8', { ignoreBOM: true });
+  const out = new Uint16Array(400);
+  for (let k = 0; k < 2000; k++) {
+    let t = '';
+    for (let n = Math.floor(r() * 60); n > 0; n--) t += pool[Math.floor(r() * pool.length)];
+    const b = enc.encode(t);
+    // Padding around the text: the decoder must stay inside [from, to).
+    const buf = new Uint8Array(b.length + 8).fill(0xff);
+    buf.set(b, 4);
+    const cap = k % 3 === 0 ? Math.floor(r() * (t.length + 2)) : 400;
+    const w = decodeUtf8(buf, 4, 4 + b.length, out, cap);
+    const want = dec.decode(b).slice(0, cap);
+    assert.equal(w, want.length, JSON.stringify(t));
+    assert.equal(String.fromCharCode(...out.subarray(0, w)), want);
+  }
+  const bad = Uint8Array.from([
+    0x41, 0xc0, 0xaf, 0xe2, 0x82, 0x42, 0xed, 0xa0, 0x80, 0xf4, 0x90, 0x80, 0x80, 0xff,
+  ]);
+  const w = decodeUtf8(bad, 0, bad.length, out, 100);
+  const got = String.fromCharCode(...out.subarray(0, w));
+  assert.ok(got.startsWith('A\ufffd\ufffd'), got);
+  assert.ok(got.includes('B'));
+  assert.ok(/^[A-B\ufffd]+$/.test(got), got);
+  // A sequence cut by the end of the range.
+  assert.equal(decodeUtf8(Uint8Array.from([0x41, 0xe2, 0x82, 0xac]), 0, 3, out, 10), 3);
+  assert.deepEqual([...out.subarray(0, 3)], [0x41, 0xfffd, 0xfffd]);
+});
+
 test('a hash worker that dies fails the run with an error, never an unhandled rejection', async () => {
   const unhandled: unknown[] = [];
   const onUnhandled = (e: unknown) => unhandled.push(e);
@@ -484,6 +562,19 @@ describe('near-dup on a workspace', () => {
       }
       assert.deepEqual(lean, full);
       assert.equal(full.texts[5], null);
+      // utf8: the same refs, times and texts, as bytes.
+      const bytes = { refs: [] as number[], times: [] as number[], texts: [] as (string | null)[] };
+      for await (const c of store.streamPostTexts({ textsOnly: true, utf8: true })) {
+        const u = c.utf8!;
+        assert.equal(c.texts.length, 0);
+        const texts: (string | null)[] = [];
+        for (let i = 0, at = 0; i < u.lens.length; i++)
+          texts.push(
+            u.lens[i] < 0 ? null : new TextDecoder().decode(u.bytes.subarray(at, (at += u.lens[i]))),
+          );
+        into(bytes, { ...c, texts });
+      }
+      assert.deepEqual(bytes, full);
       // A consumer that stops after the first chunk closes the stream cleanly.
       for await (const c of store.streamPostTexts({ textsOnly: true })) if (c.texts.length) break;
 

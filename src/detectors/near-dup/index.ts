@@ -47,6 +47,9 @@ export interface NearDupDetectorOptions extends NearDupOptions {
   workers: number | 'auto';
 }
 
+/** Texts read as UTF-8 and hashed on this thread (before workers start, or without them). Keeps a leading U+FEFF, as the workers do. */
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
 /** With `workers: 'auto'`, posts read before the worker threads start. */
 export const AUTO_WORKERS_AFTER = 100_000;
 /** Posts handed to the workers at once: a store chunk (2,048 rows) is too small a batch. */
@@ -87,8 +90,27 @@ export async function findNearDuplicates(
   let res: NearDupResult;
   let batchTexts: (string | null)[] = [];
   let batchTimes: number[] = [];
+  // UTF-8 chunks waiting to go to the workers as one batch.
+  let parts: { bytes: Uint8Array; lens: Int32Array }[] = [];
+  let partPosts = 0;
+  const sendParts = async () => {
+    let size = 0;
+    for (const q of parts) size += q.bytes.length;
+    const bytes = new Uint8Array(size);
+    const lens = new Int32Array(partPosts);
+    for (let i = 0, b = 0, l = 0; i < parts.length; i++) {
+      bytes.set(parts[i].bytes, b);
+      lens.set(parts[i].lens, l);
+      b += parts[i].bytes.length;
+      l += parts[i].lens.length;
+    }
+    await parallel!.add({ bytes, lens }, batchTimes);
+    parts = [];
+    partPosts = 0;
+    batchTimes = [];
+  };
   try {
-    for await (const chunk of store.streamPostTexts({ kinds, textsOnly: true })) {
+    for await (const chunk of store.streamPostTexts({ kinds, textsOnly: true, utf8: true })) {
       if (n + chunk.refs.length > refs.length) {
         const bigger = new Float64Array(Math.max(n + chunk.refs.length, refs.length * 2));
         bigger.set(refs.subarray(0, n));
@@ -99,7 +121,18 @@ export async function findNearDuplicates(
         auto = false;
         parallel = startWorkers(index, log);
       }
-      if (parallel) {
+      const utf8 = chunk.utf8;
+      if (utf8 && parallel) {
+        parts.push(utf8);
+        partPosts += utf8.lens.length;
+        for (let i = 0; i < chunk.times.length; i++) batchTimes.push(chunk.times[i]);
+        if (partPosts >= BATCH) await sendParts();
+      } else if (utf8) {
+        for (let i = 0, at = 0; i < utf8.lens.length; i++) {
+          const len = utf8.lens[i];
+          index.add(len < 0 ? null : decoder.decode(utf8.bytes.subarray(at, (at += len))), chunk.times[i]);
+        }
+      } else if (parallel) {
         for (let i = 0; i < chunk.texts.length; i++) {
           batchTexts.push(chunk.texts[i]);
           batchTimes.push(chunk.times[i]);
@@ -114,6 +147,7 @@ export async function findNearDuplicates(
       if ((n & 0xfffff) < chunk.refs.length) log(`near-dup: ${n} posts indexed`);
     }
     if (parallel && batchTexts.length > 0) await parallel.add(batchTexts, batchTimes);
+    if (parallel && partPosts > 0) await sendParts();
     log(`near-dup: ${n} posts read in ${secs(t0)} s; comparing the texts of the last time segment`);
     res = parallel ? await parallel.finish() : index.finish();
   } catch (e) {

@@ -2,8 +2,9 @@
  * Near-duplicate indexing with the per-text hashing (normalise, shingles, signature, band
  * keys) and the segment closes (LSH buckets and verification, `close.ts`) in worker threads,
  * and the index (exact copies, segments, union-find) on the calling thread. Texts go to the workers through
- * SharedArrayBuffers (one copy of the UTF-16 code units, no structured clone, no garbage per
- * text) and come back the same way; batches are pipelined, so the index commits batch k
+ * SharedArrayBuffers (one copy of their UTF-16 code units, or of their UTF-8 bytes as the store
+ * gave them, which the workers decode; no structured clone, no garbage per text) and come back
+ * the same way; batches are pipelined, so the index commits batch k
  * while the workers hash batch k + 1; the shared buffers are posted to a worker only when they
  * change. A worker sends an exact copy of a text it hashed before as its key alone
  * ({@link SeenKeys}). The groups are the same as {@link NearDupIndex.add}'s.
@@ -43,8 +44,9 @@ const TRUNCATED = 4;
 
 /** Shared buffers of one batch slot. */
 export interface Slot {
-  text: SharedArrayBuffer; // UTF-16 code units, texts end to end
-  /** Per text: start in `text` (code units), and its length (-1 for null). */
+  /** The texts end to end: UTF-16 code units, or UTF-8 bytes when the job says `utf8`. */
+  text: SharedArrayBuffer;
+  /** Per text: start in `text` (code units or bytes), and its length (-1 for null). */
   starts: SharedArrayBuffer;
   lens: SharedArrayBuffer;
   meta: SharedArrayBuffer;
@@ -70,6 +72,9 @@ export interface HashJob {
   record: number;
   /** The index's segment count when the batch was sent: a new one clears the worker's seen keys. */
   segment: number;
+  /** `text` holds UTF-8 bytes, which the worker decodes (up to `rawCap` code units per text). */
+  utf8: boolean;
+  rawCap: number;
 }
 
 /** One worker's share of a segment close's first phase (`close.ts`). */
@@ -144,13 +149,77 @@ export class SeenKeys {
   }
 }
 
+/** A worker's UTF-16 copy of the UTF-8 text it is hashing. */
+let scratch = new Uint16Array(0);
+
+/**
+ * Decode UTF-8 `bytes[from, to)` into `out` as UTF-16 code units, at most `cap` of them (a
+ * surrogate pair cut by the cap keeps its first half, as `String.prototype.slice` would);
+ * returns the units written. Hand-written because TextDecoder makes a string per text, and
+ * the worker needs code units: this loop writes them straight into the hasher's input. The
+ * engine only stores valid UTF-8; anything else (an overlong form, a stray continuation
+ * byte, a cut sequence) becomes U+FFFD per byte, never a read outside the range.
+ */
+export function decodeUtf8(
+  bytes: Uint8Array,
+  from: number,
+  to: number,
+  out: Uint16Array,
+  cap: number,
+): number {
+  let w = 0;
+  let i = from;
+  while (i < to && w < cap) {
+    const b = bytes[i];
+    if (b < 0x80) {
+      out[w++] = b;
+      i++;
+      continue;
+    }
+    let need = -1;
+    let cp = 0;
+    let min = 0;
+    if (b >= 0xc2 && b <= 0xdf) {
+      need = 1;
+      cp = b & 0x1f;
+      min = 0x80;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      cp = b & 0x0f;
+      min = 0x800;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      cp = b & 0x07;
+      min = 0x10000;
+    }
+    let k = 1;
+    for (; need > 0 && k <= need && i + k < to && (bytes[i + k] & 0xc0) === 0x80; k++)
+      cp = (cp << 6) | (bytes[i + k] & 0x3f);
+    if (need < 0 || k <= need || cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+      out[w++] = 0xfffd;
+      i++;
+      continue;
+    }
+    i += need + 1;
+    if (cp < 0x10000) out[w++] = cp;
+    else {
+      cp -= 0x10000;
+      out[w++] = 0xd800 | (cp >>> 10);
+      if (w < cap) out[w++] = 0xdc00 | (cp & 0x3ff);
+    }
+  }
+  return w;
+}
+
 /** Hash texts [from, to) of a job (run by the workers; exported for them). */
 export function hashRange(h: TextHasher, job: HashJob, slot: Slot, seen: SeenKeys): void {
   if (job.segment !== seen.segment) {
     seen.clear();
     seen.segment = job.segment;
   }
-  const text = new Uint16Array(slot.text);
+  const text = job.utf8 ? null : new Uint16Array(slot.text);
+  const bytes = job.utf8 ? new Uint8Array(slot.text) : null;
+  if (bytes && scratch.length < job.rawCap + 1) scratch = new Uint16Array(job.rawCap + 1);
   const starts = new Int32Array(slot.starts);
   const lens = new Int32Array(slot.lens);
   const meta = new Int32Array(slot.meta);
@@ -162,7 +231,12 @@ export function hashRange(h: TextHasher, job: HashJob, slot: Slot, seen: SeenKey
   for (let i = job.from; i < job.to; i++) {
     const len = lens[i];
     const m = i * stride;
-    const ok = len < 0 ? h.normalise(null) : h.normaliseCodes(text, starts[i], starts[i] + len);
+    const ok =
+      len < 0
+        ? h.normalise(null)
+        : bytes
+          ? h.normaliseCodes(scratch, 0, decodeUtf8(bytes, starts[i], starts[i] + len, scratch, job.rawCap))
+          : h.normaliseCodes(text!, starts[i], starts[i] + len);
     const trunc = h.truncated ? TRUNCATED : 0;
     if (!ok) {
       meta[m] = SHORT | trunc;
@@ -190,12 +264,20 @@ export function hashRange(h: TextHasher, job: HashJob, slot: Slot, seen: SeenKey
   }
 }
 
+/** A batch of posts to hash: its texts as strings, or as UTF-8 bytes end to end with each text's byte length (-1: none). */
+export type TextBatch = { texts: (string | null)[] } | { bytes: Uint8Array; lens: Int32Array };
+
 interface Pending {
   slot: Slot;
-  texts: (string | null)[];
+  /** The text of post i, for the few the index must hash itself. */
+  textAt: (i: number) => string | null;
+  count: number;
   times: ArrayLike<number>;
   done: Promise<unknown>;
 }
+
+/** Keeps a leading U+FEFF, as the workers' decoder does, so both paths see the same text. */
+const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export class ParallelNearDup {
   private readonly workers: Worker[] = [];
@@ -269,8 +351,8 @@ export class ParallelNearDup {
    * Add a batch of posts (time order, as {@link NearDupIndex.add}). Resolves once the
    * previous batch is committed to the index and this one is being hashed.
    */
-  async add(texts: (string | null)[], times: ArrayLike<number>): Promise<void> {
-    const next = this.start(texts, times);
+  async add(texts: (string | null)[] | TextBatch, times: ArrayLike<number>): Promise<void> {
+    const next = this.start(Array.isArray(texts) ? { texts } : texts, times);
     try {
       await this.drain();
     } catch (e) {
@@ -368,12 +450,13 @@ export class ParallelNearDup {
     this.index.applyClose(p, outcome);
   }
 
-  private slotFor(i: number, n: number, chars: number): Slot {
+  /** Slot `i`, grown for `n` texts of `textBytes` in all and `size` raw units or bytes (which bound their shingles). */
+  private slotFor(i: number, n: number, textBytes: number, size: number): Slot {
     const s = this.slots[i];
-    const shingles = chars + 8 * n;
+    const shingles = size + 8 * n;
     if (
       s &&
-      s.text.byteLength >= chars * 2 &&
+      s.text.byteLength >= textBytes &&
       s.lens.byteLength >= n * 4 &&
       s.shingles.byteLength >= shingles * 4
     )
@@ -381,7 +464,7 @@ export class ParallelNearDup {
     const grow = (b: SharedArrayBuffer | undefined, need: number) =>
       b && b.byteLength >= need ? b : new SharedArrayBuffer(Math.max(need, (b?.byteLength ?? 0) * 2));
     return (this.slots[i] = {
-      text: grow(s?.text, chars * 2),
+      text: grow(s?.text, textBytes),
       starts: grow(s?.starts, n * 4),
       lens: grow(s?.lens, n * 4),
       meta: grow(s?.meta, n * 4 * (META + this.bands)),
@@ -390,35 +473,66 @@ export class ParallelNearDup {
     });
   }
 
-  private start(texts: (string | null)[], times: ArrayLike<number>): Pending {
-    const n = texts.length;
-    let chars = 0;
-    for (const t of texts) if (t !== null) chars += Math.min(t.length, this.rawCap);
+  private start(batch: TextBatch, times: ArrayLike<number>): Pending {
+    const utf8 = 'bytes' in batch;
+    const n = utf8 ? batch.lens.length : batch.texts.length;
+    // UTF-8: rawCap code units never take more than 3 bytes each, so a text cut at
+    // 3 x rawCap + 3 bytes still decodes to its first rawCap units.
+    const cap = utf8 ? this.rawCap * 3 + 3 : this.rawCap;
+    let size = 0; // code units, or bytes
+    if (utf8) for (let i = 0; i < n; i++) size += Math.max(0, Math.min(batch.lens[i], cap));
+    else for (const t of batch.texts) if (t !== null) size += Math.min(t.length, cap);
     const slotIndex = this.turn++ & 1;
-    const slot = this.slotFor(slotIndex, n, chars);
-    const buf = Buffer.from(slot.text);
+    const slot = this.slotFor(slotIndex, n, utf8 ? size : size * 2, size);
     const starts = new Int32Array(slot.starts);
     const lens = new Int32Array(slot.lens);
-    // Shingle regions follow the texts' raw lengths (+ 8 for short folds that expand);
-    // a text whose normalised form does not fit is hashed on this thread instead.
+    // Shingle regions follow the texts' raw lengths (+ 8 for short folds that expand; a
+    // text's code units never outnumber its UTF-8 bytes); a text whose normalised form
+    // does not fit is hashed on this thread instead.
     const cut: number[] = [0];
     const shCut: number[] = [0];
     const per = Math.ceil(n / this.workers.length);
+    const buf = Buffer.from(slot.text);
     let at = 0;
+    let src = 0; // UTF-8: read position in batch.bytes
+    const whole = utf8 && size === batch.bytes.length;
+    if (whole) buf.set(batch.bytes);
     for (let i = 0; i < n; i++) {
-      const t = texts[i];
       starts[i] = at;
-      if (t === null) lens[i] = -1;
-      else {
-        const len = Math.min(t.length, this.rawCap);
-        buf.write(len < t.length ? t.slice(0, len) : t, at * 2, len * 2, 'utf16le');
+      if (utf8) {
+        const full = batch.lens[i];
+        const len = Math.min(full, cap);
         lens[i] = len;
-        at += len;
+        if (len > 0) {
+          if (!whole) buf.set(batch.bytes.subarray(src, src + len), at);
+          at += len;
+        }
+        if (full > 0) src += full;
+      } else {
+        const t = batch.texts[i];
+        if (t === null) lens[i] = -1;
+        else {
+          const len = Math.min(t.length, cap);
+          buf.write(len < t.length ? t.slice(0, len) : t, at * 2, len * 2, 'utf16le');
+          lens[i] = len;
+          at += len;
+        }
       }
       if ((i + 1) % per === 0 || i + 1 === n) {
         cut.push(i + 1);
         shCut.push(at + 8 * (i + 1));
       }
+    }
+    let textAt: (i: number) => string | null;
+    if (utf8) {
+      // Rarely needed (a text left for this thread): decoded from the slot, which keeps this
+      // batch until the one after next.
+      const bytes = new Uint8Array(slot.text);
+      textAt = (i) =>
+        lens[i] < 0 ? null : utf8Decoder.decode(bytes.subarray(starts[i], starts[i] + lens[i]));
+    } else {
+      const texts = batch.texts;
+      textAt = (i) => texts[i];
     }
     const done: Promise<undefined>[] = [];
     for (let w = 0; w + 1 < cut.length; w++) {
@@ -436,11 +550,13 @@ export class ParallelNearDup {
         bands: this.bands,
         record: this.record,
         segment: this.index.segmentCount,
+        utf8,
+        rawCap: this.rawCap,
       };
       done.push(this.call<undefined>(w, job));
       sent[slotIndex] = slot;
     }
-    return { slot, texts, times, done: Promise.all(done) };
+    return { slot, textAt, count: n, times, done: Promise.all(done) };
   }
 
   private async commit(p: Pending): Promise<void> {
@@ -448,17 +564,17 @@ export class ParallelNearDup {
     const sigs = new Int32Array(p.slot.sigs);
     const sh = new Int32Array(p.slot.shingles);
     const stride = META + this.bands;
-    for (let i = 0; i < p.texts.length; i++) {
+    for (let i = 0; i < p.count; i++) {
       // A post that closes the open segment waits for the previous close to be applied:
       // each close starts from the groups as the one before left them.
       if (this.closing !== null && this.index.rotationDue(p.times[i])) await this.settle();
       const m = i * stride;
       const state = meta[m];
       const kind = state & 3;
-      if (kind === LEFT) this.index.add(p.texts[i], p.times[i]);
+      if (kind === LEFT) this.index.add(p.textAt(i), p.times[i]);
       else if (kind === COPY) {
         if (!this.index.addCopy(p.times[i], (state & TRUNCATED) !== 0, meta[m + 1], meta[m + 2]))
-          this.index.add(p.texts[i], p.times[i]);
+          this.index.add(p.textAt(i), p.times[i]);
       } else
         this.index.addHashed(
           p.times[i],
