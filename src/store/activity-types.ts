@@ -22,6 +22,12 @@ export interface PostTextStreamOptions {
    * `utf8` unset and fills `texts`.
    */
   utf8?: boolean;
+  /**
+   * With `utf8`: the caller reads no more than this many characters of a text (code points;
+   * at least the UTF-16 units it reads), so a store may cut the texts it sends after it.
+   * Without it, or when it is too large to keep a chunk small, a store sends strings.
+   */
+  utf8MaxChars?: number;
 }
 
 /**

@@ -7,18 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { exactSum } from './exact-sum.js';
-
-/** Seeded (mulberry32), so the terms are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../util/rng.js';
 
 test('exactSum: the same result in any order, where a plain sum over doubles differs', async () => {
   const db = await DuckDBInstance.create(':memory:');
@@ -26,7 +15,7 @@ test('exactSum: the same result in any order, where a plain sum over doubles dif
   try {
     await conn.run('SET threads = 1');
     // Terms like the null model's: products of counts and small rates, over many magnitudes.
-    const r = rng(2017);
+    const r = mulberry32(2017);
     const xs = Array.from(
       { length: 5000 },
       () => Math.floor(1 + r() * 50) * Math.floor(1 + r() * 50) * r() ** 6,

@@ -12,8 +12,9 @@
  * of order. The cost is rounding each term to 1e-20 (absolute), far below the precision any
  * statistic here is reported at.
  *
- * Callers keep |term| and |sum| below 1e17; both engines raise an overflow error beyond 1e18,
- * they never wrap silently.
+ * Callers keep |term| and |sum| below 1e17 (DuckDB raises an error beyond 1e18; ClickHouse's
+ * Decimal128 sum is not overflow-checked, so the bound is what keeps it exact there). Absolute
+ * rounding leaves fewer significant digits on tiny terms: about 5 on a term of 1e-15.
  */
 export function exactSum(term: string): string {
   return `CAST(sum(CAST(${term} AS DECIMAL(38, 20))) AS DOUBLE)`;

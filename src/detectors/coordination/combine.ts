@@ -13,6 +13,7 @@
 import GraphImport from 'graphology';
 import louvainImport from 'graphology-communities-louvain';
 import { bhLogQ } from './stats.js';
+import { mulberry32 } from '../../util/rng.js';
 import type { AccountEdge, LayerEdge } from './types.js';
 
 /** The edges one layer produced, with what the false-discovery control needs. */
@@ -95,17 +96,8 @@ const Graph = ((GraphImport as unknown as { default?: unknown }).default ??
 const louvain = ((louvainImport as unknown as { default?: unknown }).default ??
   louvainImport) as typeof louvainImport.default;
 
-/** mulberry32: the seeded random source handed to Louvain. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded random source handed to Louvain (mulberry32, the project's one small PRNG). */
+export const seededRandom = mulberry32;
 
 /**
  * Louvain communities of the combined graph with at least `minSize` members, largest first;

@@ -11,18 +11,10 @@
 import type { Account, Post } from '../../model/post.js';
 import { bareAccount } from '../../model/post.js';
 import type { Store } from '../../store/store.js';
+import { mulberry32 } from '../../util/rng.js';
 
-/** mulberry32: tiny seeded PRNG; fixtures only. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded PRNG, re-exported for the fixtures' users. */
+export { mulberry32 } from '../../util/rng.js';
 
 export interface SwarmSpec {
   style: 'repost' | 'link';

@@ -529,21 +529,26 @@ describe('near-dup on a workspace', () => {
         post('p1', 'a', 1, BASE),
         post('p2', 'b', 2, BASE + ' !!! 😡'),
         post('p4', 'd', 4, 'Rien à voir : le match de ce soir commence à vingt et une heures.'),
+        // One leading U+FEFF is dropped by both paths (DuckDB's strings come through a
+        // TextDecoder); a second one stays. Astral characters take 4 bytes.
+        post('p7', 'g', 4.5, '\ufeff\ufeffBOM twice 😡 𝔘 and more words here'),
+        // 16,001 code units with its BOM, 16,000 without: truncated (over 8 x maxChars) only if the BOM stays.
+        post('p8', 'h', 4.6, '\ufeff' + 'x'.repeat(50) + ' '.repeat(15_950)),
         post('p5', 'e', 5, BASE, 'repost'),
         post('p6', 'f', 6, null),
       ];
       await loadFixture(store, {
         posts,
-        accounts: ['a', 'b', 'c', 'd', 'e', 'f'].map((a) => bareAccount('x', a)),
+        accounts: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((a) => bareAccount('x', a)),
       });
 
       const seen: string[] = [];
       for await (const chunk of store.streamPostTexts()) seen.push(...chunk.postIds);
-      assert.deepEqual(seen, ['p1', 'p2', 'p3', 'p4', 'p5', 'p6']);
+      assert.deepEqual(seen, ['p1', 'p2', 'p3', 'p4', 'p7', 'p8', 'p5', 'p6']);
       const noReposts: string[] = [];
       for await (const chunk of store.streamPostTexts({ kinds: ['original'] }))
         noReposts.push(...chunk.postIds);
-      assert.deepEqual(noReposts, ['p1', 'p2', 'p3', 'p4', 'p6']);
+      assert.deepEqual(noReposts, ['p1', 'p2', 'p3', 'p4', 'p7', 'p8', 'p6']);
       // textsOnly: the same refs, times and texts, in the same order, without the id columns.
       const full = { refs: [] as number[], times: [] as number[], texts: [] as (string | null)[] };
       const lean = { refs: [] as number[], times: [] as number[], texts: [] as (string | null)[] };
@@ -561,27 +566,47 @@ describe('near-dup on a workspace', () => {
         assert.equal(c.postIds.length + c.platforms.length + c.accountIds.length, 0);
       }
       assert.deepEqual(lean, full);
-      assert.equal(full.texts[5], null);
-      // utf8: the same refs, times and texts, as bytes.
-      const bytes = { refs: [] as number[], times: [] as number[], texts: [] as (string | null)[] };
-      for await (const c of store.streamPostTexts({ textsOnly: true, utf8: true })) {
-        const u = c.utf8!;
-        assert.equal(c.texts.length, 0);
-        const texts: (string | null)[] = [];
-        for (let i = 0, at = 0; i < u.lens.length; i++)
-          texts.push(
-            u.lens[i] < 0 ? null : new TextDecoder().decode(u.bytes.subarray(at, (at += u.lens[i]))),
-          );
-        into(bytes, { ...c, texts });
-      }
-      assert.deepEqual(bytes, full);
+      assert.equal(full.texts[7], null);
+      assert.equal(full.texts[4]!.charCodeAt(0), 0xfeff);
+      assert.notEqual(full.texts[4]!.charCodeAt(1), 0xfeff);
+      // utf8: the same refs, times and texts, as bytes, cut after utf8MaxChars characters;
+      // without a cut the store sends strings.
+      const utf8 = async (cut: number) => {
+        const o = { refs: [] as number[], times: [] as number[], texts: [] as (string | null)[] };
+        const keep = new TextDecoder('utf-8', { ignoreBOM: true });
+        for await (const c of store.streamPostTexts({ textsOnly: true, utf8: true, utf8MaxChars: cut })) {
+          const u = c.utf8!;
+          assert.equal(c.texts.length, 0);
+          const texts: (string | null)[] = [];
+          for (let i = 0, at = 0; i < u.lens.length; i++)
+            texts.push(u.lens[i] < 0 ? null : keep.decode(u.bytes.subarray(at, (at += u.lens[i]))));
+          into(o, { ...c, texts });
+        }
+        return o;
+      };
+      assert.deepEqual(await utf8(32_768), full);
+      const cut = (t: string | null) => (t === null ? null : [...t].slice(0, 20).join(''));
+      assert.equal(full.texts[5]!.length, 16_000);
+      assert.deepEqual(await utf8(20), { ...full, texts: full.texts.map(cut) });
+      for await (const c of store.streamPostTexts({ textsOnly: true, utf8: true }))
+        assert.equal(c.utf8, undefined);
       // A consumer that stops after the first chunk closes the stream cleanly.
       for await (const c of store.streamPostTexts({ textsOnly: true })) if (c.texts.length) break;
 
       const run = await findNearDuplicates(store);
-      assert.equal(run.stats.posts, 5); // the repost is left out by default
+      assert.equal(run.stats.posts, 7); // the repost is left out by default
       assert.equal(run.stats.groups, 1);
       assert.equal(run.stats.rowsStored, 3);
+      // The detector reads UTF-8 from DuckDB: its counts are those of the index fed the
+      // strings of the string path (the BOM-led post included).
+      const strings = { texts: [] as (string | null)[], times: [] as number[] };
+      for await (const c of store.streamPostTexts({ kinds: ['original', 'reply', 'quote'] })) {
+        strings.texts.push(...c.texts);
+        strings.times.push(...c.times);
+      }
+      const { groupOf: _g, similarity: _s, ...direct } = group(strings.texts, {}, strings.times);
+      for (const [k, v] of Object.entries(direct.stats))
+        assert.equal(run.stats[k as keyof typeof run.stats], v, `stats.${k}`);
 
       const layers = await store.coactionLayers();
       assert.equal(layers.find((l) => l.layer === 'co-text')?.available, true);

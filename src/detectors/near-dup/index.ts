@@ -23,6 +23,7 @@ import {
   type NearDupStats,
 } from './NearDupIndex.js';
 import { ParallelNearDup } from './parallel.js';
+import { rawUnitsRead } from './normalise.js';
 
 export { ParallelNearDup } from './parallel.js';
 export { NearDupIndex, NEAR_DUP_DEFAULTS, SHINGLE } from './NearDupIndex.js';
@@ -110,7 +111,12 @@ export async function findNearDuplicates(
     batchTimes = [];
   };
   try {
-    for await (const chunk of store.streamPostTexts({ kinds, textsOnly: true, utf8: true })) {
+    for await (const chunk of store.streamPostTexts({
+      kinds,
+      textsOnly: true,
+      utf8: true,
+      utf8MaxChars: rawUnitsRead(index.options.maxChars),
+    })) {
       if (n + chunk.refs.length > refs.length) {
         const bigger = new Float64Array(Math.max(n + chunk.refs.length, refs.length * 2));
         bigger.set(refs.subarray(0, n));

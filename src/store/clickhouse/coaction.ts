@@ -627,7 +627,8 @@ export async function groupCandidates(s: ClickHouseStore, q: GroupGrowthQuery): 
         });
         const ids = [...new Set(cands.map((c) => c.a))];
         const accsRows = await s.head.rows<Row>(
-          `SELECT a, s, n FROM ${prep.accs} WHERE a IN (${ids.join(',')})`,
+          // Ordered, so that the sums below add in the same order on every run.
+          `SELECT a, s, n FROM ${prep.accs} WHERE a IN (${ids.join(',')}) ORDER BY a, s`,
           `layer ${q.layer}: candidates' strata`,
         );
         const accS = byKey(accsRows, (r) => String(r.a));

@@ -58,56 +58,78 @@ export async function* streamPostTexts(
 ): AsyncGenerator<PostTextChunk> {
   const where = kindFilter(options.kinds);
   const textsOnly = options.textsOnly === true;
-  if (textsOnly && options.utf8 === true) {
-    yield* streamPostTextsUtf8(instance, where);
-    return;
+  const cut = options.utf8MaxChars;
+  if (textsOnly && options.utf8 === true && cut !== undefined && cut >= 1 && cut <= UTF8_MAX_CHARS) {
+    // The grouping holds every group in the engine until the last (it cannot spill): past
+    // UTF8_MAX_POSTS posts the string path's bounded memory is worth its slower reading.
+    const conn = await instance.connect();
+    let n = 0;
+    try {
+      n = num((await rows(conn, `SELECT count(*) AS n FROM posts WHERE ${where}`))[0].n);
+    } finally {
+      conn.closeSync();
+    }
+    if (n <= UTF8_MAX_POSTS) {
+      yield* streamPostTextsUtf8(instance, where, Math.floor(cut));
+      return;
+    }
   }
+  // Every string column costs a native call and a UTF-8 decode per row on this thread:
+  // the near-duplicate detector reads refs, times and texts only.
+  for await (const chunk of prefetchedChunks(
+    instance,
+    `SELECT CAST(rowid AS DOUBLE) AS ref, CAST(epoch_ms(created_at) AS DOUBLE) AS t, text
+         ${textsOnly ? '' : ', platform, post_id, account_id'}
+       FROM posts WHERE ${where} ORDER BY created_at, platform, post_id`,
+  )) {
+    const n = chunk.rowCount;
+    const out: PostTextChunk = {
+      refs: new Float64Array(n),
+      platforms: textsOnly ? [] : new Array(n),
+      postIds: textsOnly ? [] : new Array(n),
+      accountIds: textsOnly ? [] : new Array(n),
+      times: new Float64Array(n),
+      texts: new Array(n),
+    };
+    const ref = chunk.getColumnVector(0);
+    const time = chunk.getColumnVector(1);
+    const text = chunk.getColumnVector(2);
+    for (let i = 0; i < n; i++) {
+      out.refs[i] = ref.getItem(i) as number;
+      out.times[i] = time.getItem(i) as number;
+      out.texts[i] = text.getItem(i) as string | null;
+    }
+    if (!textsOnly) {
+      const plat = chunk.getColumnVector(3);
+      const pid = chunk.getColumnVector(4);
+      const acc = chunk.getColumnVector(5);
+      for (let i = 0; i < n; i++) {
+        out.platforms[i] = plat.getItem(i) as string;
+        out.postIds[i] = pid.getItem(i) as string;
+        out.accountIds[i] = acc.getItem(i) as string;
+      }
+    }
+    yield out;
+  }
+}
+
+/**
+ * The chunks of `sql` on a connection of its own (an abandoned stream never blocks the
+ * store). The next chunk is asked for before this one is handed out, so that the engine's
+ * threads produce it while the caller converts this one.
+ */
+async function* prefetchedChunks(instance: DuckDBInstance, sql: string): AsyncGenerator<DuckDBDataChunk> {
   const conn = await instance.connect();
   let next: Promise<DuckDBDataChunk | null> | null = null;
   try {
-    // Every string column costs a native call and a UTF-8 decode per row on this thread:
-    // the near-duplicate detector reads refs, times and texts only.
-    const result = await conn.stream(
-      `SELECT CAST(rowid AS DOUBLE) AS ref, CAST(epoch_ms(created_at) AS DOUBLE) AS t, text
-         ${textsOnly ? '' : ', platform, post_id, account_id'}
-       FROM posts WHERE ${where} ORDER BY created_at, platform, post_id`,
-    );
-    // The next chunk is asked for before this one is converted, so that the engine's threads
-    // produce it while this thread decodes strings and the caller indexes them.
+    const result = await conn.stream(sql);
     next = result.fetchChunk();
     for (;;) {
       const chunk = await next;
       next = null;
       if (!chunk || chunk.rowCount === 0) break;
       next = result.fetchChunk();
-      const n = chunk.rowCount;
-      const out: PostTextChunk = {
-        refs: new Float64Array(n),
-        platforms: textsOnly ? [] : new Array(n),
-        postIds: textsOnly ? [] : new Array(n),
-        accountIds: textsOnly ? [] : new Array(n),
-        times: new Float64Array(n),
-        texts: new Array(n),
-      };
-      const ref = chunk.getColumnVector(0);
-      const time = chunk.getColumnVector(1);
-      const text = chunk.getColumnVector(2);
-      for (let i = 0; i < n; i++) {
-        out.refs[i] = ref.getItem(i) as number;
-        out.times[i] = time.getItem(i) as number;
-        out.texts[i] = text.getItem(i) as string | null;
-      }
-      if (!textsOnly) {
-        const plat = chunk.getColumnVector(3);
-        const pid = chunk.getColumnVector(4);
-        const acc = chunk.getColumnVector(5);
-        for (let i = 0; i < n; i++) {
-          out.platforms[i] = plat.getItem(i) as string;
-          out.postIds[i] = pid.getItem(i) as string;
-          out.accountIds[i] = acc.getItem(i) as string;
-        }
-      }
-      yield out;
+      yield chunk;
     }
   } finally {
     // A caller that stops early leaves a fetch in flight: let it settle before closing.
@@ -118,65 +140,64 @@ export async function* streamPostTexts(
 
 /** Posts per group of {@link streamPostTextsUtf8}: one native call per group, not per post. */
 const UTF8_GROUP = 4096;
+/** Longest text cut (characters) for the UTF-8 path: a group stays under 4 x 4,096 x 32,768 bytes = 512 MiB. */
+const UTF8_MAX_CHARS = 32_768;
+/** Largest workspace (posts of the kinds read) for the UTF-8 path: its groups take about 1 GB per 10M posts in the engine. */
+const UTF8_MAX_POSTS = 30_000_000;
 
 /**
  * Refs, times and texts in the same order as {@link streamPostTexts}, `UTF8_GROUP` posts per
  * chunk, the texts concatenated inside the engine into one UTF-8 buffer per chunk. Reading
  * a string from a DuckDB vector costs a native call and a decode each (1.2 us per text,
  * 6 s of the 10M-post bench's near-dup run); the ordered aggregation that replaces them
- * costs the engine about 0.3 s per million texts, on its own threads.
+ * costs the engine about 0.4 s per million texts more than the plain sort, on its own threads.
  */
-async function* streamPostTextsUtf8(instance: DuckDBInstance, where: string): AsyncGenerator<PostTextChunk> {
-  const conn = await instance.connect();
-  let next: Promise<DuckDBDataChunk | null> | null = null;
-  try {
-    const result = await conn.stream(
-      `WITH o AS (
-         SELECT CAST(rowid AS DOUBLE) AS ref, CAST(epoch_ms(created_at) AS DOUBLE) AS t, text,
+async function* streamPostTextsUtf8(
+  instance: DuckDBInstance,
+  where: string,
+  maxChars: number,
+): AsyncGenerator<PostTextChunk> {
+  // One leading U+FEFF is dropped, as the string path's TextDecoder drops it, so that both
+  // paths hand over the same text; and texts are cut where the caller stops reading.
+  for await (const chunk of prefetchedChunks(
+    instance,
+    `WITH o AS (
+         SELECT CAST(rowid AS DOUBLE) AS ref, CAST(epoch_ms(created_at) AS DOUBLE) AS t,
+           left(CASE WHEN starts_with(text, chr(65279)) THEN substr(text, 2) ELSE text END, ${maxChars}) AS text,
            row_number() OVER (ORDER BY created_at, platform, post_id) - 1 AS rn
          FROM posts WHERE ${where})
        SELECT rn // ${UTF8_GROUP} AS g, list(ref ORDER BY rn) AS refs, list(t ORDER BY rn) AS ts,
          list(CAST(coalesce(strlen(text), -1) AS INTEGER) ORDER BY rn) AS lens,
          coalesce(encode(string_agg(text, '' ORDER BY rn)), ''::BLOB) AS bytes
        FROM o GROUP BY g ORDER BY g`,
-    );
-    next = result.fetchChunk();
-    for (;;) {
-      const chunk = await next;
-      next = null;
-      if (!chunk || chunk.rowCount === 0) break;
-      next = result.fetchChunk();
-      const refs = chunk.getColumnVector(1) as DuckDBListVector;
-      const ts = chunk.getColumnVector(2) as DuckDBListVector;
-      const lens = chunk.getColumnVector(3) as DuckDBListVector;
-      const bytes = chunk.getColumnVector(4);
-      for (let r = 0; r < chunk.rowCount; r++) {
-        // The list children are typed arrays read in JavaScript: no native call per post.
-        // A group has at least one row, so its lists are never null.
-        const rv = refs.getItemVector(r)!;
-        const tv = ts.getItemVector(r)!;
-        const lv = lens.getItemVector(r)!;
-        const n = rv.itemCount;
-        const out: PostTextChunk = {
-          refs: new Float64Array(n),
-          platforms: [],
-          postIds: [],
-          accountIds: [],
-          times: new Float64Array(n),
-          texts: [],
-          utf8: { bytes: (bytes.getItem(r) as DuckDBBlobValue).bytes, lens: new Int32Array(n) },
-        };
-        for (let i = 0; i < n; i++) {
-          out.refs[i] = rv.getItem(i) as number;
-          out.times[i] = tv.getItem(i) as number;
-          out.utf8!.lens[i] = lv.getItem(i) as number;
-        }
-        yield out;
+  )) {
+    const refs = chunk.getColumnVector(1) as DuckDBListVector;
+    const ts = chunk.getColumnVector(2) as DuckDBListVector;
+    const lens = chunk.getColumnVector(3) as DuckDBListVector;
+    const bytes = chunk.getColumnVector(4);
+    for (let r = 0; r < chunk.rowCount; r++) {
+      // The list children are typed arrays read in JavaScript: no native call per post.
+      // A group has at least one row, so its lists are never null.
+      const rv = refs.getItemVector(r)!;
+      const tv = ts.getItemVector(r)!;
+      const lv = lens.getItemVector(r)!;
+      const n = rv.itemCount;
+      const out: PostTextChunk = {
+        refs: new Float64Array(n),
+        platforms: [],
+        postIds: [],
+        accountIds: [],
+        times: new Float64Array(n),
+        texts: [],
+        utf8: { bytes: (bytes.getItem(r) as DuckDBBlobValue).bytes, lens: new Int32Array(n) },
+      };
+      for (let i = 0; i < n; i++) {
+        out.refs[i] = rv.getItem(i) as number;
+        out.times[i] = tv.getItem(i) as number;
+        out.utf8!.lens[i] = lv.getItem(i) as number;
       }
+      yield out;
     }
-  } finally {
-    await next?.catch(() => undefined);
-    conn.closeSync();
   }
 }
 
