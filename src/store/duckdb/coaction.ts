@@ -358,13 +358,13 @@ async function prepareLayer(
               count(*) OVER (PARTITION BY bin, l) AS cnt
             FROM ca_obj JOIN ca_ol USING (o) WHERE mw <= ${cap})`);
   await conn.run(`CREATE OR REPLACE TEMP TABLE ca_strata AS
-      SELECT s, any_value(c.bin) AS bin, count(*) AS objects, min(d) AS dmin, max(d) AS dmax, sum(n) AS inc,
-        ${exactSum('CASE WHEN n > 1 THEN wp * n / (n - 1) ELSE 0 END')} AS wpc,
-        2 * ${exactSum('CASE WHEN n > 1 THEN wp * n / (n - 1) ELSE 0 END')} / (CAST(sum(n) AS DOUBLE) * sum(n)) AS rate,
-        -- Share of the stratum's action pairs of different accounts that fall within W. Both
-        -- sums are of integers (n^2 - sum k^2 is even), so exact whatever the order.
-        coalesce(sum(wp) / nullif(sum((CAST(n AS BIGINT) * n - sk2) // 2), 0), 0) AS tau
-      FROM ca_obj c JOIN ca_os USING (o) GROUP BY s`);
+      SELECT *, 2 * wpc / (CAST(inc AS DOUBLE) * inc) AS rate FROM (
+        SELECT s, any_value(c.bin) AS bin, count(*) AS objects, min(d) AS dmin, max(d) AS dmax, sum(n) AS inc,
+          ${exactSum('CASE WHEN n > 1 THEN wp * n / (n - 1) ELSE 0 END')} AS wpc,
+          -- Share of the stratum's action pairs of different accounts that fall within W. Both
+          -- sums are of integers (n^2 - sum k^2 is even), so exact whatever the order.
+          coalesce(sum(wp) / nullif(sum((CAST(n AS BIGINT) * n - sk2) // 2), 0), 0) AS tau
+        FROM ca_obj c JOIN ca_os USING (o) GROUP BY s)`);
   const bins = await rows(
     conn,
     `SELECT bin, count(*) AS strata, sum(objects) AS objects, min(dmin) AS dmin, max(dmax) AS dmax,
