@@ -93,6 +93,13 @@ export const OBJECT_LAYERS: Record<string, ObjectLayerSql> = {
   },
 };
 
+/**
+ * Sum of time deltas (whole milliseconds) as a DOUBLE: exact and the same in any order while
+ * the total stays below 2^53 ms (285,000 years), and a 16-byte HUGEINT state less in the
+ * million-group pair aggregation (about 40 ms of 280 at 1M posts).
+ */
+const SUM_DT = (ms: string) => `sum(CAST(${ms} AS DOUBLE))`;
+
 function num(v: unknown): number {
   return typeof v === 'bigint'
     ? Number(v)
@@ -152,7 +159,7 @@ async function keysTable(conn: DuckDBConnection, name: string, keys: string[]): 
 }
 
 const TEMP = [
-  'ca_act', 'ca_w', 'ca_ao', 'ca_obj', 'ca_ol', 'ca_os', 'ca_strata', 'ca_acc_s', 'ca_wg', 'ca_po', 'ca_pair', 'ca_res', 'ca_keys', 'ca_only', 'ca_deg',
+  'ca_act', 'ca_w', 'ca_ao', 'ca_obj', 'ca_ol', 'ca_os', 'ca_strata', 'ca_acc_s', 'ca_aid', 'ca_wg', 'ca_po', 'ca_pair', 'ca_res', 'ca_keys', 'ca_only', 'ca_deg',
   'gg_m', 'gg_o', 'gg_c', 'gg_res',
 ]; // prettier-ignore
 
@@ -309,10 +316,12 @@ async function prepareLayer(
         count(*) OVER (PARTITION BY o ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND ${W} FOLLOWING) AS hi
       FROM ca_act WINDOW w AS (PARTITION BY o ORDER BY t)`);
   // Per object: actions n, distinct accounts d, action pairs of different accounts within W,
-  // busiest window, and the object's offset in the global (object, time) order.
+  // busiest window, and `base`, which makes base + rn a key unique to one action: the object's
+  // number in the high 32 bits (rn < 2^32). Any numbering will do, so no sort: a running sum
+  // in object order cost a third of this statement.
   await conn.run(`CREATE OR REPLACE TEMP TABLE ca_obj AS
       SELECT o, n, d, sk2, wp, mw, tf, CAST(floor(log2(d)) AS INTEGER) AS bin,
-        CAST(coalesce(sum(n) OVER (ORDER BY o ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS BIGINT) AS base
+        CAST(row_number() OVER () AS BIGINT) << 32 AS base
       FROM (SELECT o, count(*) AS n, sum(hi - rn) AS wp, max(hi - rn + 1) AS mw, min(t) AS tf FROM ca_w GROUP BY o)
         JOIN (SELECT o, count(*) AS d, sum(k * k) AS sk2 FROM ca_ao GROUP BY o) USING (o)`);
   const [u] = await rows(
@@ -439,20 +448,26 @@ export async function coactionPairs(
       await keysTable(conn, 'ca_only', q.onlyAccounts);
       only = `AND w.a IN (SELECT hash(platform, account_id) FROM ca_only)`;
     }
-    // Global positions: g for the action, gh for the last action within W after it on the same
-    // object. Pairs are (g, g+1..gh): one equi-join per co-action, never a scan of the object.
+    // Action keys: g for the action, gh for the last action within W after it on the same
+    // object (consecutive within an object). Pairs are (g, g+1..gh): one equi-join per co-action, never a scan of the object.
     // `rep` marks an account's repeated actions on one object (rare for reposts).
+    // Pair generation and its aggregation key on dense 32-bit account numbers (ca_aid, in hash
+    // order so the same data gives the same numbers): grouping a million pairs on two INTEGERs
+    // instead of two 64-bit hashes took 220 ms instead of 310-410 ms at 1M posts. The pairs
+    // are mapped back to hashes once they are few (count >= minCount, in the family).
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ca_aid AS
+      SELECT a AS h, CAST(row_number() OVER (ORDER BY a) AS INTEGER) AS i FROM (SELECT DISTINCT a FROM ca_ao)`);
     await conn.run(`CREATE OR REPLACE TEMP TABLE ca_wg AS
-      SELECT w.a, w.o, w.t, c.base + w.rn AS g, c.base + w.hi AS gh,
+      SELECT d.i AS a, w.o, w.t, c.base + w.rn AS g, c.base + w.hi AS gh,
         ${uniqueActions ? 'false' : '(w.a, w.o) IN (SELECT (a, o) FROM ca_ao WHERE k > 1)'} AS rep
-      FROM ca_w w JOIN ca_obj c USING (o)
+      FROM ca_w w JOIN ca_obj c USING (o) JOIN ca_aid d ON d.h = w.a
       WHERE c.mw <= ${cap} AND c.d > 1 ${only}`);
     const gen = (probe: string, build: string) => `
       FROM (SELECT a, o, t, unnest(range(g + 1, gh + 1)) AS g2 FROM ca_wg WHERE gh > g AND ${probe}) g
       JOIN (SELECT * FROM ca_wg WHERE ${build}) b ON b.g = g.g2 WHERE b.a <> g.a`;
     // Neither account repeats itself on the object: one row per (pair, object), one aggregation.
     await conn.run(`CREATE OR REPLACE TEMP TABLE ca_pair AS
-      SELECT least(g.a, b.a) AS x, greatest(g.a, b.a) AS y, count(*) AS c, sum(abs(b.t - g.t)) AS sdt,
+      SELECT least(g.a, b.a) AS x, greatest(g.a, b.a) AS y, count(*) AS c, ${SUM_DT('abs(b.t - g.t)')} AS sdt,
         min(least(g.t, b.t)) AS t0, max(least(g.t, b.t)) AS t1
       ${gen('NOT rep', 'NOT rep')} GROUP BY 1, 2`);
     if (!uniqueActions) {
@@ -473,7 +488,7 @@ export async function coactionPairs(
         : `SELECT g.a, g.o, g.t, b.a, b.t ${gen('NOT rep', 'rep')}`;
       // Repeated actions: keep the closest two actions of the pair on each object, then merge.
       await conn.run(`CREATE OR REPLACE TEMP TABLE ca_po AS ${backward ? `WITH ${lo}` : ''}
-        SELECT x, y, count(*) AS c, sum(dt) AS sdt, min(t0) AS t0, max(t0) AS t1 FROM (
+        SELECT x, y, count(*) AS c, ${SUM_DT('dt')} AS sdt, min(t0) AS t0, max(t0) AS t1 FROM (
           SELECT least(ga, ba) AS x, greatest(ga, ba) AS y, o, min(abs(bt - gt)) AS dt, min(least(gt, bt)) AS t0
           FROM (SELECT g.a AS ga, g.o AS o, g.t AS gt, b.a AS ba, b.t AS bt ${gen('rep', 'true')}
                 UNION ALL ${laterRep})
@@ -512,9 +527,16 @@ export async function coactionPairs(
               FROM ${src} r JOIN ca_ao p ON p.a = r.x JOIN ca_ao q ON q.a = r.y AND q.o = p.o
                 JOIN ca_os os ON os.o = p.o JOIN ca_strata st ON st.s = os.s
               GROUP BY r.x, r.y`
-        : `SELECT r.x, r.y, ${exactSum('CAST(ax.n AS DOUBLE) * ay.n * st.rate')} AS expected, CAST(NULL AS BIGINT) AS shared
-              FROM ${src} r JOIN ca_acc_s ax ON ax.a = r.x JOIN ca_acc_s ay ON ay.a = r.y AND ay.s = ax.s
-                JOIN ca_strata st ON st.s = ax.s
+        : // Each pair is walked from the account with fewer strata (u) and looked up in the
+          // other's (v): 1.9M joined rows instead of 4.1M for co-repost at 1M posts, 2.4 times
+          // faster. The terms are the same products, so the exact sum is unchanged.
+          `WITH ns AS (SELECT a, count(*) AS n FROM ca_acc_s GROUP BY a),
+            uv AS (SELECT r.x, r.y, CASE WHEN nx.n <= ny.n THEN r.x ELSE r.y END AS u,
+                CASE WHEN nx.n <= ny.n THEN r.y ELSE r.x END AS v
+              FROM ${src} r JOIN ns nx ON nx.a = r.x JOIN ns ny ON ny.a = r.y)
+            SELECT r.x, r.y, ${exactSum('CAST(au.n AS DOUBLE) * av.n * st.rate')} AS expected, CAST(NULL AS BIGINT) AS shared
+              FROM uv r JOIN ca_acc_s au ON au.a = r.u JOIN ca_acc_s av ON av.a = r.v AND av.s = au.s
+                JOIN ca_strata st ON st.s = au.s
               GROUP BY r.x, r.y`;
 
     // The family of the false-discovery control (after Tarone 1990 and Gilbert 2005: leave out
@@ -533,11 +555,11 @@ export async function coactionPairs(
         throw new VigieError('ERR_USAGE', `discreteFdr must be in (0, 1) (got ${alpha})`);
       // With one action per (account, object), the small per-stratum table gives the count.
       await conn.run(
-        `CREATE OR REPLACE TEMP TABLE ca_deg AS ${
+        `CREATE OR REPLACE TEMP TABLE ca_deg AS SELECT d.i AS a FROM (${
           uniqueActions && !timing
             ? `SELECT a FROM ca_acc_s GROUP BY a HAVING sum(n) >= 2`
             : `SELECT a FROM ca_ao JOIN ca_os USING (o) GROUP BY a HAVING count(*) >= 2`
-        }`,
+        }) q JOIN ca_aid d ON d.h = q.a`,
       );
       const [f] = await rows(
         conn,
@@ -551,11 +573,14 @@ export async function coactionPairs(
     const lnPoint = lnPointOf('r.c', L);
     const lnSel = lnSelOf(L);
     const pFilter = maxP < 1 ? `AND ${L} > 0 AND (${lnPoint} - (${lnSel})) <= ${Math.log(maxP)}` : '';
+    // The family filter first (no expectation for pairs outside it), then back to hashes.
     await conn.run(`CREATE OR REPLACE TEMP TABLE ca_res AS
-      WITH res AS (SELECT * FROM ca_pair WHERE c >= ${minCount}),
+      WITH res AS (SELECT dx.h AS x, dy.h AS y, r.c, r.sdt, r.t0, r.t1
+         FROM ca_pair r JOIN ca_aid dx ON dx.i = r.x JOIN ca_aid dy ON dy.i = r.y
+         WHERE r.c >= ${minCount} ${inFamily}),
        lam AS (${lamOf('res')}),
        kept AS (SELECT r.*, l.expected, l.shared FROM res r JOIN lam l ON l.x = r.x AND l.y = r.y
-         WHERE true ${pFilter} ${inFamily})
+         WHERE true ${pFilter})
       SELECT * FROM kept`);
     // Account keys from the accounts table (one row per account); the posts only for any missing.
     await conn.run(`CREATE OR REPLACE TEMP TABLE ca_keys AS
