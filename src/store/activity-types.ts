@@ -28,6 +28,12 @@ export interface PostTextStreamOptions {
    * Without it, or when it is too large to keep a chunk small, a store sends strings.
    */
   utf8MaxChars?: number;
+  /**
+   * Called once, before the first chunk, with the number of posts the stream will yield, by a
+   * store that knows it cheaply (a store may not call it). The near-duplicate detector uses it
+   * to start its worker threads while the engine sorts, instead of after the first posts.
+   */
+  onCount?: (posts: number) => void;
 }
 
 /**

@@ -590,6 +590,20 @@ describe('near-dup on a workspace', () => {
       assert.deepEqual(await utf8(20), { ...full, texts: full.texts.map(cut) });
       for await (const c of store.streamPostTexts({ textsOnly: true, utf8: true }))
         assert.equal(c.utf8, undefined);
+      // onCount: once, before the first chunk, with the posts the stream yields, on both paths.
+      for (const opts of [
+        { kinds: ['original' as const] },
+        { textsOnly: true, utf8: true, utf8MaxChars: 64 },
+      ]) {
+        const calls: number[] = [];
+        let yielded = 0;
+        for await (const c of store.streamPostTexts({ ...opts, onCount: (n) => calls.push(n) })) {
+          assert.equal(calls.length, 1, 'onCount comes before the first chunk');
+          yielded += c.refs.length;
+        }
+        assert.deepEqual(calls, [yielded]);
+        assert.equal(yielded, opts.kinds ? 7 : 8);
+      }
       // A consumer that stops after the first chunk closes the stream cleanly.
       for await (const c of store.streamPostTexts({ textsOnly: true })) if (c.texts.length) break;
 

@@ -62,16 +62,20 @@ export async function* streamPostTexts(
   const where = kindFilter(options.kinds);
   const textsOnly = options.textsOnly === true;
   const cut = options.utf8MaxChars;
-  if (textsOnly && options.utf8 === true && cut !== undefined && cut >= 1 && cut <= UTF8_MAX_CHARS) {
-    // The grouping holds every group in the engine until the last (it cannot spill): past
-    // UTF8_MAX_POSTS posts the string path's bounded memory is worth its slower reading.
+  const utf8 = textsOnly && options.utf8 === true && cut !== undefined && cut >= 1 && cut <= UTF8_MAX_CHARS;
+  let n = 0;
+  if (utf8 || options.onCount) {
     const conn = await instance.connect();
-    let n = 0;
     try {
       n = num((await rows(conn, `SELECT count(*) AS n FROM posts WHERE ${where}`))[0].n);
     } finally {
       conn.closeSync();
     }
+    options.onCount?.(n);
+  }
+  if (utf8) {
+    // The grouping holds every group in the engine until the last (it cannot spill): past
+    // UTF8_MAX_POSTS posts the string path's bounded memory is worth its slower reading.
     if (n <= UTF8_MAX_POSTS) {
       yield* streamPostTextsUtf8(instance, where, Math.floor(cut));
       return;
