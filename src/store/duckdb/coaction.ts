@@ -169,9 +169,10 @@ async function dropTemps(conn: DuckDBConnection): Promise<void> {
 
 /**
  * What a session keeps between calls, as renamed temp tables (`cs_<table>_<id>`): per object
- * layer its actions (ca_act, ca_ao, ca_ol: the same for every window), per (layer, window, cap,
- * strata) the null model a group test needs (ca_obj, ca_os, ca_strata, ca_acc_s). Only whole
- * layers are kept (never an `onlyAccounts` run), and only after a call that succeeded.
+ * layer its actions (ca_act, ca_ao, ca_aid, ca_ol: the same for every window), per (layer,
+ * window, cap, strata) the null model a group test needs (ca_obj, ca_os, ca_strata,
+ * ca_acc_s). Only whole layers are kept (never an `onlyAccounts` run), and only after a call
+ * that succeeded.
  */
 interface Session {
   conn: DuckDBConnection;
@@ -179,7 +180,7 @@ interface Session {
   actions: Map<string, number>;
   nulls: Map<string, number>;
 }
-const ACTION_TABLES = ['ca_act', 'ca_ao', 'ca_ol'];
+const ACTION_TABLES = ['ca_act', 'ca_ao', 'ca_aid', 'ca_ol'];
 const NULL_TABLES = ['ca_obj', 'ca_os', 'ca_strata', 'ca_acc_s'];
 const kept = (t: string, id: number) => `cs_${t.slice(3)}_${id}`;
 
@@ -204,7 +205,7 @@ async function takeActions(s: Session | undefined, layer: string): Promise<boole
   return true;
 }
 
-/** Keep the working ca_act, ca_ao, ca_ol of a layer for the session's next calls. */
+/** Keep the working ca_act, ca_ao, ca_aid, ca_ol of a layer for the session's next calls. */
 async function keepActions(s: Session, layer: string): Promise<void> {
   const old = s.actions.get(layer);
   if (old !== undefined)
@@ -272,7 +273,7 @@ async function prepareLayer(
   cap: number,
   minStratum: number,
   accountStrata: boolean,
-  /** ca_act, ca_ao and ca_ol already hold this layer's actions (kept by a session). */
+  /** ca_act, ca_ao, ca_aid and ca_ol already hold this layer's actions (kept by a session). */
   haveActions = false,
 ): Promise<Prepared> {
   if (!haveActions)
@@ -303,10 +304,15 @@ async function prepareLayer(
   };
   if (stats.actions === 0) return { stats, uniqueActions: true, ok: false };
 
-  if (!haveActions)
+  if (!haveActions) {
     await conn.run(
       `CREATE OR REPLACE TEMP TABLE ca_ao AS SELECT a, o, count(*) AS k FROM ca_act GROUP BY a, o`,
     );
+    // The layer's accounts numbered 1..n in hash order (the same data, the same numbers), for
+    // the pair generation's 32-bit keys; kept with the actions, so built once per layer.
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ca_aid AS
+      SELECT a AS h, CAST(row_number() OVER (ORDER BY a) AS INTEGER) AS i FROM (SELECT DISTINCT a FROM ca_ao)`);
+  }
   const [ao] = await rows(conn, `SELECT count(*) AS n FROM ca_ao`);
   const uniqueActions = num(ao.n) === stats.actions;
   // rn: position in (object, time) order; hi: last position within W after it. Both windows
@@ -453,14 +459,13 @@ export async function coactionPairs(
       only = `AND w.a IN (SELECT hash(platform, account_id) FROM ca_only)`;
     }
     // Action keys: g for the action, gh for the last action within W after it on the same
-    // object (consecutive within an object). Pairs are (g, g+1..gh): one equi-join per co-action, never a scan of the object.
+    // object (consecutive within an object). Pairs are (g, g+1..gh): one equi-join per
+    // co-action, never a scan of the object.
     // `rep` marks an account's repeated actions on one object (rare for reposts).
-    // Pair generation and its aggregation key on dense 32-bit account numbers (ca_aid, in hash
-    // order so the same data gives the same numbers): grouping a million pairs on two INTEGERs
-    // instead of two 64-bit hashes took 220 ms instead of 310-410 ms at 1M posts. The pairs
-    // are mapped back to hashes once they are few (count >= minCount, in the family).
-    await conn.run(`CREATE OR REPLACE TEMP TABLE ca_aid AS
-      SELECT a AS h, CAST(row_number() OVER (ORDER BY a) AS INTEGER) AS i FROM (SELECT DISTINCT a FROM ca_ao)`);
+    // Pair generation and its aggregation key on the dense account numbers of ca_aid: grouping
+    // a million pairs on two INTEGERs instead of two 64-bit hashes took 220 ms instead of
+    // 310-410 ms at 1M posts. The pairs are mapped back to hashes once they are few (count >=
+    // minCount, in the family).
     await conn.run(`CREATE OR REPLACE TEMP TABLE ca_wg AS
       SELECT d.i AS a, w.o, w.t, c.base + w.rn AS g, c.base + w.hi AS gh,
         ${uniqueActions ? 'false' : '(w.a, w.o) IN (SELECT (a, o) FROM ca_ao WHERE k > 1)'} AS rep
