@@ -119,7 +119,7 @@ export async function findNearDuplicates(
       utf8MaxChars: rawUnitsRead(index.options.maxChars),
       // Known in advance, a large stream gets its workers while the engine sorts (they take
       // 50-100 ms to start) rather than after its first 100,000 posts went through this
-      // thread: 0.15-0.35 s of 2.3 s at 1M posts.
+      // thread: at 1M posts, a median 2.46 s against 2.61 s (README.md, fifth round).
       onCount: (total) => {
         if (auto && total >= AUTO_WORKERS_AFTER) {
           auto = false;
