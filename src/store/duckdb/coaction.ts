@@ -47,6 +47,13 @@ import type {
 interface ObjectLayerSql {
   object: string;
   select: string;
+  /**
+   * The layer's actions as ca_act wants them (a, o, t, l: account and object hashes, epoch ms,
+   * language), when cheaper than hashing `select`'s `obj`: for a post reference,
+   * `hash(platform, ref_post_id)` skips building half a million 'platform:id' strings (30 of
+   * 100 ms reading the reposts at 1M posts). Same objects, other hash values.
+   */
+  actions?: string;
   /** A table the layer reads besides `posts`; the layer is unavailable while it is missing or empty. */
   requires?: { table: string; reason: string };
 }
@@ -59,10 +66,16 @@ function unnested(column: string, prefix = ''): string {
   return `SELECT ${COLS}, ${obj} AS obj FROM (SELECT ${COLS}, unnest(list_distinct(${column})) AS v FROM posts WHERE len(${column}) > 0) x`;
 }
 
+/** The actions of a post-reference layer straight from the posts of one kind (see `actions`). */
+const REF_ACTIONS = (kind: string) =>
+  `SELECT hash(platform, account_id) AS a, hash(platform, ref_post_id) AS o, epoch_ms(created_at) AS t, lang AS l
+   FROM posts WHERE kind = '${kind}' AND ref_post_id IS NOT NULL`;
+
 export const OBJECT_LAYERS: Record<string, ObjectLayerSql> = {
   'co-repost': {
     object: 'the reposted post (platform:post id)',
     select: `SELECT ${COLS}, platform || ':' || ref_post_id AS obj FROM posts WHERE kind = 'repost' AND ref_post_id IS NOT NULL`,
+    actions: REF_ACTIONS('repost'),
   },
   'co-link': { object: 'a canonical URL', select: unnested('canonical_urls') },
   'co-domain': { object: 'a registrable domain', select: unnested('domains') },
@@ -79,6 +92,7 @@ export const OBJECT_LAYERS: Record<string, ObjectLayerSql> = {
   'co-reply': {
     object: 'the replied-to post (platform:post id)',
     select: `SELECT ${COLS}, platform || ':' || ref_post_id AS obj FROM posts WHERE kind = 'reply' AND ref_post_id IS NOT NULL`,
+    actions: REF_ACTIONS('reply'),
   },
   'co-image': { object: 'a media hash or id', select: unnested('media') },
   // Near-duplicate text groups are written by the near-dup detector (src/detectors/near-dup/).
@@ -277,9 +291,11 @@ async function prepareLayer(
   haveActions = false,
 ): Promise<Prepared> {
   if (!haveActions)
-    await conn.run(`CREATE OR REPLACE TEMP TABLE ca_act AS
-      SELECT hash(platform, account_id) AS a, hash(obj) AS o, epoch_ms(created_at) AS t, lang AS l
-      FROM (${spec.select}) WHERE obj IS NOT NULL AND obj <> ''`);
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ca_act AS ${
+      spec.actions ??
+      `SELECT hash(platform, account_id) AS a, hash(obj) AS o, epoch_ms(created_at) AS t, lang AS l
+      FROM (${spec.select}) WHERE obj IS NOT NULL AND obj <> ''`
+    }`);
   const [s] = await rows(
     conn,
     `SELECT count(*) AS n, min(t) AS t0, max(t) AS t1,
@@ -402,9 +418,13 @@ async function prepareLayer(
     tauMin: num(b.tmin),
     tauMax: num(b.tmax),
   }));
+  // Keyed on the dense account numbers (ca_aid), like the pairs it is joined with: the
+  // expectation walks a million (pair, stratum) rows through it.
   if (accountStrata)
     await conn.run(`CREATE OR REPLACE TEMP TABLE ca_acc_s AS
-        SELECT x.a, os.s, count(*) AS n FROM ca_act x JOIN ca_os os USING (o) GROUP BY x.a, os.s`);
+        SELECT d.i AS a, q.s, q.n FROM (
+          SELECT x.a, os.s, count(*) AS n FROM ca_act x JOIN ca_os os USING (o) GROUP BY x.a, os.s) q
+        JOIN ca_aid d ON d.h = q.a`);
 
   return { stats, uniqueActions, ok: true };
 }
@@ -529,11 +549,13 @@ export async function coactionPairs(
       phi > 0
         ? `CASE WHEN ${L} > 1e-6 THEN ln(1 - exp(${1 / (phi * phi)} * ln(${1 / (phi * phi)} / (${L} + ${1 / (phi * phi)})))) ELSE ln(${L}) END`
         : `CASE WHEN ${L} > 1e-6 THEN ln(1 - exp(-${L})) ELSE ln(${L}) - ${L} / 2 END`;
-    // Expected count of the pairs of table `src` (columns x, y) under the null model.
+    // Expected count of the pairs of table `src` (columns x, y: dense account numbers) under
+    // the null model.
     const lamOf = (src: string) =>
       timing
         ? `SELECT r.x, r.y, ${exactSum('least(1.0, CAST(p.k AS DOUBLE) * q.k * st.tau)')} AS expected, count(*) AS shared
-              FROM ${src} r JOIN ca_ao p ON p.a = r.x JOIN ca_ao q ON q.a = r.y AND q.o = p.o
+              FROM ${src} r JOIN ca_aid dx ON dx.i = r.x JOIN ca_aid dy ON dy.i = r.y
+                JOIN ca_ao p ON p.a = dx.h JOIN ca_ao q ON q.a = dy.h AND q.o = p.o
                 JOIN ca_os os ON os.o = p.o JOIN ca_strata st ON st.s = os.s
               GROUP BY r.x, r.y`
         : // Each pair is walked from the account with fewer strata (u) and looked up in the
@@ -564,11 +586,11 @@ export async function coactionPairs(
         throw new VigieError('ERR_USAGE', `discreteFdr must be in (0, 1) (got ${alpha})`);
       // With one action per (account, object), the small per-stratum table gives the count.
       await conn.run(
-        `CREATE OR REPLACE TEMP TABLE ca_deg AS SELECT d.i AS a FROM (${
+        `CREATE OR REPLACE TEMP TABLE ca_deg AS SELECT q.i AS a FROM (${
           uniqueActions && !timing
-            ? `SELECT a FROM ca_acc_s GROUP BY a HAVING sum(n) >= 2`
-            : `SELECT a FROM ca_ao JOIN ca_os USING (o) GROUP BY a HAVING count(*) >= 2`
-        }) q JOIN ca_aid d ON d.h = q.a`,
+            ? `SELECT a AS i FROM ca_acc_s GROUP BY a HAVING sum(n) >= 2`
+            : `SELECT d.i FROM ca_ao JOIN ca_os USING (o) JOIN ca_aid d ON d.h = ca_ao.a GROUP BY d.i HAVING count(*) >= 2`
+        }) q`,
       );
       const [f] = await rows(
         conn,
@@ -582,15 +604,16 @@ export async function coactionPairs(
     const lnPoint = lnPointOf('r.c', L);
     const lnSel = lnSelOf(L);
     const pFilter = maxP < 1 ? `AND ${L} > 0 AND (${lnPoint} - (${lnSel})) <= ${Math.log(maxP)}` : '';
-    // The family filter first (no expectation for pairs outside it), then back to hashes.
+    // The family filter first (no expectation for pairs outside it), then back to hashes once
+    // the pairs are few.
     await conn.run(`CREATE OR REPLACE TEMP TABLE ca_res AS
-      WITH res AS (SELECT dx.h AS x, dy.h AS y, r.c, r.sdt, r.t0, r.t1
-         FROM ca_pair r JOIN ca_aid dx ON dx.i = r.x JOIN ca_aid dy ON dy.i = r.y
+      WITH res AS (SELECT r.x, r.y, r.c, r.sdt, r.t0, r.t1 FROM ca_pair r
          WHERE r.c >= ${minCount} ${inFamily}),
        lam AS (${lamOf('res')}),
        kept AS (SELECT r.*, l.expected, l.shared FROM res r JOIN lam l ON l.x = r.x AND l.y = r.y
          WHERE true ${pFilter})
-      SELECT * FROM kept`);
+      SELECT dx.h AS x, dy.h AS y, k.c, k.sdt, k.t0, k.t1, k.expected, k.shared
+      FROM kept k JOIN ca_aid dx ON dx.i = k.x JOIN ca_aid dy ON dy.i = k.y`);
     // Account keys from the accounts table (one row per account); the posts only for any missing.
     await conn.run(`CREATE OR REPLACE TEMP TABLE ca_keys AS
       WITH ids AS (SELECT x AS h FROM ca_res UNION SELECT y FROM ca_res)
@@ -706,7 +729,8 @@ export async function groupCandidates(
         GROUP BY go.g, os.s),
       cand AS (SELECT * FROM gg_c WHERE y >= ${minCount})
       SELECT cand.g, cand.a, cand.y, ${exactSum('acs.n * sh.share')} AS expected
-      FROM cand JOIN ca_acc_s acs ON acs.a = cand.a JOIN share sh ON sh.g = cand.g AND sh.s = acs.s
+      FROM cand JOIN ca_aid d ON d.h = cand.a JOIN ca_acc_s acs ON acs.a = d.i
+        JOIN share sh ON sh.g = cand.g AND sh.s = acs.s
       GROUP BY cand.g, cand.a, cand.y`);
     await conn.run(`CREATE OR REPLACE TEMP TABLE ca_keys AS
       SELECT hash(platform, account_id) AS h, platform || ':' || account_id AS k FROM accounts
