@@ -10,8 +10,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { TextHasher, type HasherOptions } from './TextHasher.js';
 import { hashRange, SeenKeys, type Slot, type WorkerJob, type WorkerReply } from './parallel.js';
 import { verifyPairs, walkBuckets } from './close.js';
+import { prepareNormaliser } from './normalise.js';
 
 const hasher = new TextHasher(workerData as HasherOptions);
+prepareNormaliser((workerData as HasherOptions).foldHomoglyphs);
 const seen = new SeenKeys();
 /** The batch slots' shared buffers, sent once per slot and again only when they grow. */
 const slots: Slot[] = [];
