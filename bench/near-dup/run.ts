@@ -3,7 +3,7 @@
  * recall of pairs with Jaccard >= 0.8 against brute force on a sample.
  *
  *   npm run build && node dist/bench/near-dup/run.js [--posts 1000000] [--recall 5000] [--stream] [--workers 2]
- *   node dist/bench/near-dup/run.js --workspace PATH.duckdb
+ *   node dist/bench/near-dup/run.js --workspace PATH.duckdb [--cold-disk]
  *
  * `--workers N` hashes texts in N worker threads (`ParallelNearDup`) while the main thread
  * runs the index; CPU time is then the whole process's, workers included.
@@ -15,7 +15,8 @@
  * `--workspace PATH` runs the detector itself (`findNearDuplicates`: texts read from DuckDB,
  * groups written back, worker threads as by default) on an existing workspace file, such as
  * the one the coordination bench caches (`vigie-bench-coordination-<posts>-...duckdb` in the
- * temp directory), and times the whole of it.
+ * temp directory), and times the whole of it. The file is read once before (`../page-cache.ts`:
+ * the run then starts from a cold engine, not a cold disk); `--cold-disk` skips that read.
  */
 import { NearDupIndex, NEAR_DUP_DEFAULTS, SHINGLE } from '../../src/detectors/near-dup/NearDupIndex.js';
 import { normaliseForMatching } from '../../src/detectors/near-dup/normalise.js';
@@ -23,6 +24,7 @@ import { ParallelNearDup } from '../../src/detectors/near-dup/parallel.js';
 import { syntheticPosts } from './synthetic.js';
 import { findNearDuplicates } from '../../src/detectors/near-dup/index.js';
 import { DuckDBStore } from '../../src/store/duckdb/DuckDBStore.js';
+import { describeWarmRead, readIntoPageCache } from '../page-cache.js';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -115,6 +117,8 @@ function calibrate(): number {
 
 /** The detector on a stored workspace: wall and CPU time of the whole run, peak memory, counts. */
 async function onWorkspace(path: string): Promise<void> {
+  if (!process.argv.includes('--cold-disk')) console.log(describeWarmRead(readIntoPageCache(path)));
+  const cal0 = calibrate();
   const store = await DuckDBStore.open(path);
   try {
     const w0 = performance.now();
@@ -134,6 +138,9 @@ async function onWorkspace(path: string): Promise<void> {
         `${Math.round(posts / wall)} workspace posts/s, ${Math.round(texts / wall)} texts/s`,
     );
     console.log(`memory: peak RSS ${mb(process.resourceUsage().maxRSS * 1024)}`);
+    console.log(
+      `calibration loop: ${cal0.toFixed(2)} ns/step before, ${calibrate().toFixed(2)} after (about 1.4 on this machine when idle)`,
+    );
     console.log('stats:', JSON.stringify(run.stats));
     for (const m of run.messages) console.log('  note:', m);
   } finally {

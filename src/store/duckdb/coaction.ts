@@ -291,11 +291,13 @@ async function prepareLayer(
   haveActions = false,
 ): Promise<Prepared> {
   if (!haveActions)
-    await conn.run(`CREATE OR REPLACE TEMP TABLE ca_act AS ${
-      spec.actions ??
-      `SELECT hash(platform, account_id) AS a, hash(obj) AS o, epoch_ms(created_at) AS t, lang AS l
+    await conn.run(
+      `CREATE OR REPLACE TEMP TABLE ca_act AS ${
+        spec.actions ??
+        `SELECT hash(platform, account_id) AS a, hash(obj) AS o, epoch_ms(created_at) AS t, lang AS l
       FROM (${spec.select}) WHERE obj IS NOT NULL AND obj <> ''`
-    }`);
+      }`,
+    );
   const [s] = await rows(
     conn,
     `SELECT count(*) AS n, min(t) AS t0, max(t) AS t1,
