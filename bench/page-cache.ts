@@ -1,12 +1,11 @@
 /**
  * Read a workspace file once before a timed run, so that the run's first call starts from a
- * cold engine (nothing in DuckDB's buffer pool) but not from a cold disk.
- *
- * Why: on the bench machine the host reclaims page cache between runs (a `kdamond` thread),
- * so a "first call" sometimes read the whole posts table from disk and sometimes from
- * memory: the same build gave 0.99 s and 2.24 s, the slow one with its wall time well above
- * half its CPU time on two cores. Reading the file first makes runs comparable; the time the
- * read took is printed, so the disk's share stays visible.
+ * cold engine (nothing in DuckDB's buffer pool) but not from whatever the OS happened to keep
+ * cached: on the bench machine the host reclaims memory between runs (a `kdamond` thread).
+ * The read's time is printed, so the disk's share stays visible; `--cold-disk` skips it.
+ * Measured on 2026-11-23 with the page cache dropped (`echo 1 > /proc/sys/vm/drop_caches`),
+ * the 1M co-repost first call took 1.08-1.20 s, within the spread of warm runs: on this
+ * machine the disk is not what makes a slow first call (docs/benchmarks.md, sixth round).
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 
