@@ -5,6 +5,7 @@ import { bareAccount } from '../../model/post.js';
 import { isVigieError } from '../../util/errors.js';
 import { mulberry32, loadFixture } from '../../detectors/coordination/fixture.js';
 import { DuckDBStore } from './DuckDBStore.js';
+import { OBJECT_LAYERS } from './coaction.js';
 
 const T0 = Date.UTC(2017, 4, 3, 19);
 
@@ -597,6 +598,52 @@ describe('co-action pairs in DuckDB', () => {
       // Nothing kept after close; the plain calls still give the same numbers.
       assert.deepEqual(await keptTables(store), []);
       same((await store.coactionPairs(q(windows[0]))).pairs, plain[0].pairs, 'after close');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('layers with their own actions SELECT', () => {
+  test('read the same actions and objects as the generic path over their select', async () => {
+    // Reposts and replies on two platforms sharing post ids (the same id on two platforms is
+    // two objects), a reply without a reference (no action), and a repeated action.
+    const posts: Post[] = [];
+    const rnd = mulberry32(3);
+    for (let i = 0; i < 300; i++) {
+      const kind = rnd() < 0.5 ? ('repost' as const) : ('reply' as const);
+      const ref = rnd() < 0.05 ? null : `r${Math.floor(rnd() * 20)}`;
+      posts.push(
+        mk(`p${i}`, `a${Math.floor(rnd() * 15)}`, T0 + Math.floor(rnd() * 600) * 1000, {
+          kind,
+          refPostId: ref,
+          platform: rnd() < 0.5 ? 'x' : 'bsky',
+          lang: rnd() < 0.5 ? 'fr' : 'en',
+        }),
+      );
+    }
+    const store = await storeWith(posts);
+    try {
+      const conn = (store as unknown as { conn: import('@duckdb/node-api').DuckDBConnection }).conn;
+      // Each action with the size of its object: the same multiset on both paths means the same
+      // actions partitioned into the same objects (up to the objects' hash values).
+      const shape = async (sql: string) =>
+        (
+          await conn.runAndReadAll(
+            `SELECT a, t, l, count(*) OVER (PARTITION BY o) AS k FROM (${sql}) ORDER BY a, t, l, k`,
+          )
+        ).getRowsJS();
+      let checked = 0;
+      for (const [layer, spec] of Object.entries(OBJECT_LAYERS)) {
+        if (!spec.actions) continue;
+        const generic = `SELECT hash(platform, account_id) AS a, hash(obj) AS o, epoch_ms(created_at) AS t, lang AS l
+          FROM (${spec.select}) WHERE obj IS NOT NULL AND obj <> ''`;
+        const want = await shape(generic);
+        assert.ok(want.length > 100, layer);
+        assert.deepEqual(await shape(spec.actions), want, layer);
+        checked++;
+      }
+      assert.equal(checked, 2, 'co-repost and co-reply have their own actions SELECT');
     } finally {
       await store.close();
     }
